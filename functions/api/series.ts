@@ -1,0 +1,74 @@
+/** GET /v1/series?metric=&component=&from=&to=&step= : aggregated points (count, sum, min, max, avg per step). */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { badRequest, httpErrorHandler, json, parseTimeParam } from '../commons/http.ts';
+import { logger } from '../commons/observability.ts';
+import { seriesStore } from '../commons/ports.ts';
+
+/** A query may span at most this many steps, so one response stays small and fast. */
+export const MAX_STEPS = 10_000;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const NAME = /^[a-z][a-z0-9_.]{0,63}$/;
+const COMPONENT = /^[a-z0-9][a-z0-9._:/-]{0,63}$/i;
+
+/** Parses a step such as `500ms`, `30s`, `5m`, `1h`, `1d` or plain seconds (`60`). */
+export function parseStep(value: string | undefined): number {
+  if (value === undefined || value === '') return 60_000;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(value);
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : Number.NaN;
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw badRequest('step must be a positive duration such as 30s, 5m, 1h (plain numbers are seconds)', [
+      { path: 'step', rule: 'duration', message: `not a duration: ${value}` },
+    ]);
+  }
+  return ms;
+}
+
+async function getSeries(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const q = event.queryStringParameters ?? {};
+  const errors = [];
+  if (!q.metric) errors.push({ path: 'metric', rule: 'required', message: 'metric is required' });
+  else if (!NAME.test(q.metric))
+    errors.push({ path: 'metric', rule: 'pattern', message: 'metric must match [a-z][a-z0-9_.]{0,63}' });
+  if (q.component !== undefined && !COMPONENT.test(q.component)) {
+    errors.push({
+      path: 'component',
+      rule: 'pattern',
+      message: 'component must match [a-z0-9][a-z0-9._:/-]{0,63}',
+    });
+  }
+  if (errors.length > 0) throw badRequest('invalid series query', errors);
+  const now = Date.now();
+  const to = parseTimeParam('to', q.to, now);
+  const from = parseTimeParam('from', q.from, to - 3_600_000);
+  const stepMs = parseStep(q.step);
+  if (from >= to) {
+    throw badRequest('from must be before to', [
+      { path: 'from', rule: 'range', message: 'the range is empty' },
+    ]);
+  }
+  const steps = Math.ceil((to - from) / stepMs);
+  if (steps > MAX_STEPS) {
+    throw badRequest(
+      `the range holds ${steps} steps; at most ${MAX_STEPS}: use a larger step or a shorter range`,
+      [{ path: 'step', rule: 'max_steps', message: `at most ${MAX_STEPS} steps per query` }],
+    );
+  }
+  const result = await seriesStore().query({
+    metric: q.metric!,
+    ...(q.component ? { component: q.component } : {}),
+    from,
+    to,
+    stepMs,
+  });
+  return json(200, {
+    metric: q.metric,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    stepMs,
+    ...result,
+  });
+}
+
+export const handler = middy(getSeries).use(injectLambdaContext(logger)).use(httpErrorHandler());

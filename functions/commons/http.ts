@@ -1,0 +1,92 @@
+/**
+ * HTTP plumbing shared by the API handlers: typed errors, JSON responses, and one middy error handler that
+ * turns errors into responses (details for 4xx only; a 500 never echoes internal errors).
+ */
+import type { MiddlewareObj } from '@middy/core';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
+import type { ValidationIssue } from '../../src/core/events/index.ts';
+import { logger } from './observability.ts';
+
+/** An error that maps to an HTTP status; `errors` lists field-level problems for the client. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly errors?: readonly ValidationIssue[],
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, errors?: readonly ValidationIssue[]): HttpError =>
+  new HttpError(400, message, errors);
+
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Parses a JSON request body (base64 when API Gateway says so), or throws a 400 that says what is wrong. */
+export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes: number): unknown {
+  if (event.body === undefined || event.body === '') throw badRequest('request body is required (JSON)');
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new HttpError(413, `request body exceeds ${maxBytes} bytes`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`request body is not valid JSON: ${(error as Error).message}`, [
+      { path: '(body)', rule: 'json', message: (error as Error).message },
+    ]);
+  }
+}
+
+/**
+ * Middy error handler: HttpError becomes its status with `{ message, errors }`; anything else is logged
+ * and becomes a 500 with a request id, never the internal message.
+ */
+export const httpErrorHandler = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> => ({
+  onError: async function httpErrorHandlerOnError(request) {
+    const { error } = request;
+    if (error instanceof HttpError) {
+      request.response = json(error.statusCode, {
+        message: error.message,
+        ...(error.errors ? { errors: error.errors } : {}),
+      });
+      return;
+    }
+    const requestId = request.context?.awsRequestId ?? 'unknown';
+    logger.error('unhandled error', { error: error as Error, requestId });
+    request.response = json(500, { message: 'internal error', requestId });
+  },
+});
+
+/** Reads a query-string parameter as a time: epoch milliseconds or ISO-8601 with a timezone. */
+export function parseTimeParam(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const asNumber = Number(value);
+  const ms = /^\d+$/.test(value)
+    ? asNumber
+    : /(Z|[+-]\d\d:?\d\d)$/.test(value)
+      ? Date.parse(value)
+      : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    throw badRequest(`${name} must be epoch milliseconds or ISO-8601 with a timezone`, [
+      { path: name, rule: 'time', message: `not a time: ${value}` },
+    ]);
+  }
+  return ms;
+}

@@ -1,0 +1,133 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  type HttpStage,
+  type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config.ts';
+import { acknowledge } from '../constructs/nag.ts';
+import { ProjectFunction } from '../constructs/project-function.ts';
+import { bindSeriesStore } from '../constructs/series-store.ts';
+import type { SeriesStoreResources } from './storage-stack.ts';
+
+export interface ApiStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly stream: IStream;
+  readonly documentsTable: Table;
+  readonly seriesStore: SeriesStoreResources;
+}
+
+// HTTP API access-log fields ($context variables of HTTP APIs, not REST APIs).
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  caller: '$context.identity.userArn',
+  requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  latencyMs: '$context.responseLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+});
+
+/**
+ * The HTTP API of the learning layer: IAM (SigV4) authorisation on every route by default, stage throttling,
+ * JSON access logs, one function per route with only the rights that route needs.
+ */
+export class ApiStack extends Stack {
+  public readonly httpApi: HttpApi;
+  public readonly stage: HttpStage;
+  public readonly eventsFunction: ProjectFunction;
+  public readonly seriesFunction: ProjectFunction;
+  public readonly statsFunction: ProjectFunction;
+  public readonly accessLogGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const authorizer: IHttpRouteAuthorizer =
+      config.apiAuth === 'iam' ? new HttpIamAuthorizer() : new HttpNoneAuthorizer();
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `all-use-learning-${config.stage}`,
+      description: 'ALL-USE learning layer: events, series, ingestion stats',
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+    });
+
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.api.throttlingRateLimit, burstLimit: config.api.throttlingBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+      },
+    });
+
+    this.eventsFunction = new ProjectFunction(this, 'EventsFunction', {
+      entry: 'functions/api/events.ts',
+      config,
+      description: 'POST /v1/events: validates a batch of events and puts it on the stream',
+      environment: { POWERTOOLS_SERVICE_NAME: 'api-events' },
+    });
+    this.eventsFunction.bindStream(props.stream, 'EVENTS_STREAM_NAME', 'put');
+
+    this.seriesFunction = new ProjectFunction(this, 'SeriesFunction', {
+      entry: 'functions/api/series.ts',
+      config,
+      description: 'GET /v1/series: aggregates one metric over a time window',
+      timeout: Duration.seconds(29),
+      memorySize: 512,
+      environment: { POWERTOOLS_SERVICE_NAME: 'api-series' },
+    });
+    bindSeriesStore(this.seriesFunction, props.seriesStore, 'read');
+
+    this.statsFunction = new ProjectFunction(this, 'IngestionStatsFunction', {
+      entry: 'functions/api/ingestion-stats.ts',
+      config,
+      description: 'GET /v1/ingestion/stats: sums hourly ingestion counters over a window',
+      environment: { POWERTOOLS_SERVICE_NAME: 'api-ingestion-stats' },
+    });
+    this.statsFunction.bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'read');
+
+    const routes: [string, HttpMethod, ProjectFunction][] = [
+      ['/v1/events', HttpMethod.POST, this.eventsFunction],
+      ['/v1/series', HttpMethod.GET, this.seriesFunction],
+      ['/v1/ingestion/stats', HttpMethod.GET, this.statsFunction],
+    ];
+    for (const [path, method, fn] of routes) {
+      this.httpApi.addRoutes({
+        path,
+        methods: [method],
+        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn),
+      });
+    }
+
+    if (config.apiAuth === 'none') {
+      acknowledge(
+        this.httpApi,
+        'AwsSolutions-APIG4',
+        "Dev stage deployed with -c apiAuth=none on purpose for local trials; prod refuses 'none'.",
+      );
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
+  }
+}

@@ -1,0 +1,240 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config.ts';
+import { INGEST_METRICS_NAMESPACE, INGEST_SERVICE_NAME } from './ingestion-stack.ts';
+
+/** EMF metric names the ingest function emits (namespace AllUse/Learning, dimension service=ingest). */
+export const INGEST_METRIC_NAMES = [
+  'Received',
+  'Stored',
+  'Quarantined',
+  'Duplicates',
+  'CaptureRate',
+] as const;
+export type IngestMetricName = (typeof INGEST_METRIC_NAMES)[number];
+
+export interface ObservabilityStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly stream: IStream;
+  readonly ingestFunction: IFunction;
+  readonly redriveFunction: IFunction;
+  readonly deadLetterQueue: IQueue;
+  /** The redrive's own dead-letter queue: failure pointers whose redrive kept failing. */
+  readonly parkedQueue: IQueue;
+  readonly httpApi: HttpApi;
+  readonly apiFunctions: readonly IFunction[];
+}
+
+/**
+ * Dashboard and alarms for ingestion health and the API. Every alarm notifies one KMS-encrypted,
+ * TLS-only SNS topic that operators subscribe to.
+ */
+export class ObservabilityStack extends Stack {
+  public readonly alarmTopic: Topic;
+  public readonly dashboard: Dashboard;
+  public readonly alarms: Readonly<Record<string, Alarm>>;
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const thresholds = config.alarms;
+    const period = thresholds.period;
+
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the alarm topic; CloudWatch alarms may use it to publish',
+      enableKeyRotation: true,
+      removalPolicy: config.removalPolicy,
+    });
+    // The aws/sns managed key cannot be used by CloudWatch alarms, hence a customer-managed key.
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: `ALL-USE learning ${config.stage} alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+
+    const ingestMetric = (metricName: IngestMetricName, statistic: string): Metric =>
+      new Metric({
+        namespace: INGEST_METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: INGEST_SERVICE_NAME },
+        statistic,
+        period,
+      });
+
+    const iteratorAge = new Metric({
+      namespace: 'AWS/Kinesis',
+      metricName: 'GetRecords.IteratorAgeMilliseconds',
+      dimensionsMap: { StreamName: props.stream.streamName },
+      statistic: 'Maximum',
+      period,
+    });
+
+    const alarm = (
+      id: string,
+      metric: IMetric,
+      threshold: number,
+      comparisonOperator: ComparisonOperator,
+      description: string,
+      treatMissingData = TreatMissingData.NOT_BREACHING,
+    ): Alarm => {
+      const created = new Alarm(this, id, {
+        metric,
+        threshold,
+        comparisonOperator,
+        evaluationPeriods: thresholds.evaluationPeriods,
+        treatMissingData,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(new SnsAction(this.alarmTopic));
+      created.addOkAction(new SnsAction(this.alarmTopic));
+      return created;
+    };
+
+    const gt = ComparisonOperator.GREATER_THAN_THRESHOLD;
+    this.alarms = {
+      captureRate: alarm(
+        'CaptureRateAlarm',
+        ingestMetric('CaptureRate', 'Minimum'),
+        thresholds.captureRateMin,
+        ComparisonOperator.LESS_THAN_THRESHOLD,
+        `Share of received events stored fell below ${thresholds.captureRateMin}`,
+      ),
+      quarantine: alarm(
+        'QuarantineAlarm',
+        ingestMetric('Quarantined', 'Sum'),
+        thresholds.quarantinedMax,
+        gt,
+        `More than ${thresholds.quarantinedMax} events quarantined in ${period.toMinutes()} min`,
+      ),
+      iteratorAge: alarm(
+        'IteratorAgeAlarm',
+        iteratorAge,
+        thresholds.iteratorAgeMaxMs,
+        gt,
+        `Ingest is more than ${thresholds.iteratorAgeMaxMs} ms behind the stream`,
+      ),
+      ingestErrors: alarm(
+        'IngestErrorsAlarm',
+        props.ingestFunction.metricErrors({ period, statistic: 'Sum' }),
+        thresholds.ingestErrorsMax,
+        gt,
+        'Ingest function invocations failed (whole-batch errors)',
+      ),
+      ingestThrottles: alarm(
+        'IngestThrottlesAlarm',
+        props.ingestFunction.metricThrottles({ period, statistic: 'Sum' }),
+        thresholds.ingestThrottlesMax,
+        gt,
+        'Ingest function invocations were throttled',
+      ),
+      deadLetters: alarm(
+        'DeadLetterQueueAlarm',
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        0,
+        gt,
+        'Records exhausted ingest retries and wait in the DLQ for the redrive function',
+      ),
+      parkedFailures: alarm(
+        'ParkedFailuresAlarm',
+        props.parkedQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        0,
+        gt,
+        'A failed ingest batch could not be redriven five times: its records wait in the parked queue for an operator',
+      ),
+      api5xx: alarm(
+        'Api5xxAlarm',
+        props.httpApi.metricServerError({ period, statistic: 'Sum' }),
+        thresholds.api5xxMax,
+        gt,
+        `HTTP API returned more than ${thresholds.api5xxMax} 5xx responses in ${period.toMinutes()} min`,
+      ),
+    };
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `AllUse-${config.stage}-Learning`,
+    });
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24 }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Ingest rate (events per period)',
+        left: (['Received', 'Stored', 'Quarantined', 'Duplicates'] as const).map((m) =>
+          ingestMetric(m, 'Sum'),
+        ),
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Capture rate',
+        left: [ingestMetric('CaptureRate', 'Average'), ingestMetric('CaptureRate', 'Minimum')],
+        leftYAxis: { min: 0, max: 1 },
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Kinesis iterator age (ms, max)', left: [iteratorAge], width: 8 }),
+      new GraphWidget({
+        title: 'Ingest function',
+        left: [
+          props.ingestFunction.metricInvocations({ period }),
+          props.ingestFunction.metricErrors({ period }),
+          props.ingestFunction.metricThrottles({ period }),
+        ],
+        right: [props.ingestFunction.metricDuration({ period, statistic: 'p99' })],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Dead letters and redrive',
+        left: [
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+          props.parkedQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        ],
+        right: [props.redriveFunction.metricErrors({ period })],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'HTTP API',
+        left: [
+          props.httpApi.metricCount({ period }),
+          props.httpApi.metricClientError({ period }),
+          props.httpApi.metricServerError({ period }),
+        ],
+        right: [props.httpApi.metricLatency({ period, statistic: 'p99' })],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'API functions (errors)',
+        left: props.apiFunctions.map((fn) => fn.metricErrors({ period })),
+        width: 12,
+      }),
+    );
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * `npm run bench:ingest`: the speed of the ingestion path.
+ *   1. records/s per core through validation and batching (processBatch with in-memory stores), next to bare
+ *      JSON.parse of the same records in the same run (target: at least 25 % of JSON.parse's rate);
+ *   2. end-to-end events/s through the local runtime (collector → kinesalite → poller → real ingest handler →
+ *      dynalite + s3rver), until the stats endpoint shows every event settled;
+ *   3. the ingest bundle's size (esbuild, as NodejsFunction bundles it) and its cold import time in a fresh process.
+ * Options: --records N (default 200000), --e2e N (default 5000), --batch N (default 100), --skip-e2e.
+ * Prints a table, then one JSON object as the last line.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { InMemoryDocumentStore, InMemoryLake, InMemorySeriesStore } from '../../src/adapters/memory.ts';
+import { EventCollector } from '../../src/collector/index.ts';
+import { processBatch, type StreamRecord } from '../../src/core/ingest/process-batch.ts';
+import { ROOT, startLocalRuntime } from '../local/runtime.ts';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '200000' },
+    e2e: { type: 'string', default: '5000' },
+    batch: { type: 'string', default: '100' },
+    'skip-e2e': { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.records);
+const E2E = Number(values.e2e);
+const BATCH = Number(values.batch);
+
+const COMPONENTS = ['protocol-engine', 'trading-engine', 'account-manager', 'market-data', 'risk-service'];
+const METRICS = [
+  'latency_ms',
+  'error_rate',
+  'throughput_ops_sec',
+  'cpu_percent',
+  'memory_usage_mb',
+  'cache_hit_rate',
+  'connection_success_rate',
+];
+
+function makeEvent(i: number, base: number) {
+  return {
+    version: 1,
+    id: `bench-${i}`,
+    type: 'metric',
+    source: 'bench/producer',
+    time: new Date(base + (i % 3_600) * 1000).toISOString(),
+    data: {
+      component: COMPONENTS[i % COMPONENTS.length],
+      name: METRICS[i % METRICS.length],
+      value: (i % 997) * 0.37,
+      unit: 'ms',
+      dimensions: { region: 'us-east-1', host: `ip-10-0-${i % 16}-${i % 7}` },
+    },
+  };
+}
+
+function hz(n: number, ms: number): number {
+  return Math.round((n / ms) * 1000);
+}
+
+async function measureCore() {
+  const base = Date.now() - 2 * 3_600_000;
+  const payloads = Array.from({ length: N }, (_, i) => Buffer.from(JSON.stringify(makeEvent(i, base))));
+  const avgBytes = Math.round(payloads.reduce((s, p) => s + p.length, 0) / N);
+  const records: StreamRecord[] = payloads.map((data, i) => ({
+    sequenceNumber: String(i),
+    origin: `shardId-000000000000/${i}`,
+    data,
+  }));
+  const decoder = new TextDecoder();
+
+  const parseOnce = () => {
+    let sink = 0;
+    const t0 = performance.now();
+    for (const p of payloads) sink += (JSON.parse(decoder.decode(p)) as { id: string }).id.length;
+    return { ms: performance.now() - t0, sink };
+  };
+  const ingestOnce = async () => {
+    const ports = {
+      series: new InMemorySeriesStore(),
+      documents: new InMemoryDocumentStore(),
+      lake: new InMemoryLake(),
+    };
+    const t0 = performance.now();
+    let stored = 0;
+    for (let i = 0; i < records.length; i += BATCH) {
+      const out = await processBatch(records.slice(i, i + BATCH), `b${i}`, ports);
+      stored += out.counters.stored;
+    }
+    const ms = performance.now() - t0;
+    if (stored !== N) throw new Error(`benchmark invalid: stored ${stored} of ${N}`);
+    return ms;
+  };
+  // Warm up both paths, then alternate runs so machine noise hits both alike; keep the best of each.
+  parseOnce();
+  await ingestOnce();
+  const parseMs: number[] = [];
+  const ingestMs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    parseMs.push(parseOnce().ms);
+    ingestMs.push(await ingestOnce());
+  }
+  const parseRate = hz(N, Math.min(...parseMs));
+  const ingestRate = hz(N, Math.min(...ingestMs));
+  return { avgBytes, parseRate, ingestRate, ratio: ingestRate / parseRate };
+}
+
+async function measureEndToEnd() {
+  const runtime = await startLocalRuntime({ port: 0, pollIntervalMs: 20 });
+  try {
+    const base = Date.now() - 30 * 60_000;
+    const events = Array.from({ length: E2E }, (_, i) => ({ ...makeEvent(i, base), id: `e2e-${i}` }));
+    const collector = new EventCollector({
+      client: runtime.clients.kinesis,
+      streamName: runtime.names.streams[0]!,
+    });
+    const t0 = performance.now();
+    await Promise.all(events.map((e) => collector.put(e)));
+    await collector.close();
+    const putMs = performance.now() - t0;
+    let settled = 0;
+    for (;;) {
+      const s = (await (await fetch(`${runtime.url}/v1/ingestion/stats`)).json()) as {
+        stored: number;
+        quarantined: number;
+        duplicates: number;
+      };
+      settled = s.stored + s.quarantined + s.duplicates;
+      if (settled >= E2E) break;
+      if (performance.now() - t0 > 600_000)
+        throw new Error(`only ${settled} of ${E2E} settled after 10 minutes`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const totalMs = performance.now() - t0;
+    return { events: E2E, putRate: hz(E2E, putMs), endToEndRate: hz(E2E, totalMs), seconds: totalMs / 1000 };
+  } finally {
+    await runtime.stop();
+  }
+}
+
+async function measureBundle() {
+  // Inside the project, so the bundle's external @aws-sdk/* imports resolve from node_modules as they would
+  // from the Lambda runtime's own copy.
+  mkdirSync(join(ROOT, '.local'), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, '.local', 'bundle-'));
+  try {
+    const outfile = join(dir, 'index.mjs');
+    // The same settings as the project's NodejsFunction (lib/constructs): ESM, minified, node22, AWS SDK v3 external.
+    await build({
+      entryPoints: [join(ROOT, 'functions/ingest/handler.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'esm',
+      minify: true,
+      outfile,
+      external: ['@aws-sdk/*'],
+      banner: {
+        js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+      logLevel: 'silent',
+    });
+    const bytes = statSync(outfile).size;
+    const env = {
+      ...process.env,
+      SERIES_STORE: 'dynamodb',
+      SERIES_TABLE_NAME: 't',
+      DOCUMENTS_TABLE_NAME: 't',
+      LAKE_BUCKET_NAME: 'b',
+      AWS_REGION: 'us-east-1',
+    };
+    const probe = `const t0 = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t0);`;
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      times.push(
+        Number(
+          execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+            env,
+            cwd: ROOT,
+            stdio: ['ignore', 'pipe', 'ignore'],
+          })
+            .toString()
+            .trim(),
+        ),
+      );
+    }
+    times.sort((a, b) => a - b);
+    return { bytes, coldImportMsMedian: times[3]! };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const core = await measureCore();
+const bundle = await measureBundle();
+const e2e = values['skip-e2e'] ? undefined : await measureEndToEnd();
+
+console.log(
+  `ingest benchmark on ${process.version}, ${N} records of ~${core.avgBytes} B, batches of ${BATCH}`,
+);
+console.log(`  JSON.parse (decode + parse)          ${core.parseRate.toLocaleString('en')} records/s`);
+console.log(
+  `  validate + batch (in-memory stores)  ${core.ingestRate.toLocaleString('en')} records/s  = ${(100 * core.ratio).toFixed(1)} % of JSON.parse (target >= 25 %)`,
+);
+if (e2e) {
+  console.log(
+    `  end to end, local runtime            ${e2e.endToEndRate.toLocaleString('en')} events/s (${e2e.events} events settled in ${e2e.seconds.toFixed(1)} s; collector put ${e2e.putRate.toLocaleString('en')}/s)`,
+  );
+}
+console.log(
+  `  ingest bundle                        ${(bundle.bytes / 1024).toFixed(1)} KiB, cold import ${bundle.coldImportMsMedian.toFixed(0)} ms (median of 7 fresh processes)`,
+);
+console.log(
+  JSON.stringify({
+    recordBytes: core.avgBytes,
+    jsonParsePerSec: core.parseRate,
+    ingestPerSec: core.ingestRate,
+    ratioToJsonParse: Number(core.ratio.toFixed(3)),
+    ...(e2e ? { endToEndPerSec: e2e.endToEndRate } : {}),
+    bundleBytes: bundle.bytes,
+    coldImportMs: Number(bundle.coldImportMsMedian.toFixed(1)),
+  }),
+);

@@ -1,0 +1,4 @@
+/** Pure helpers for series: the series key, bucketing and aggregation (no AWS). */
+export * from './aggregate.ts';
+export * from './point.ts';
+export * from './series-key.ts';

@@ -1,0 +1,99 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { actionsOf, type SynthesizedApp, statementsOf, synthLearningApp } from './helpers.ts';
+
+let dev: SynthesizedApp;
+let prodDynamo: SynthesizedApp;
+let devOpen: SynthesizedApp;
+
+beforeAll(() => {
+  dev = synthLearningApp({ seriesStore: 'timestream' });
+  prodDynamo = synthLearningApp({ stage: 'prod', seriesStore: 'dynamodb' });
+  devOpen = synthLearningApp({ apiAuth: 'none' });
+});
+
+describe('HTTP API', () => {
+  it('has the three v1 routes, each with IAM authorisation', () => {
+    const template = dev.templates.api;
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'GET /v1/ingestion/stats',
+      'GET /v1/series',
+      'POST /v1/events',
+    ]);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('throttles the default stage and writes JSON access logs to a log group with retention', () => {
+    const template = prodDynamo.templates.api;
+
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogs'), 'Arn'] },
+        Format: Match.stringLikeRegexp('"status":"\\$context.status"'),
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('outputs the API URL', () => {
+    dev.templates.api.hasOutput('ApiUrl', { Value: Match.anyValue() });
+  });
+
+  it("leaves routes open only when dev asks for apiAuth 'none'", () => {
+    const routes = Object.values(devOpen.templates.api.findResources('AWS::ApiGatewayV2::Route'));
+
+    expect(routes).toHaveLength(3);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('NONE');
+  });
+});
+
+describe('route functions have only the rights their route needs', () => {
+  it('events: PutRecords on the stream and nothing on DynamoDB, S3 or Timestream', () => {
+    const { api } = dev.stacks;
+    const statements = statementsOf(dev.templates.api, api, api.eventsFunction);
+    const kinesis = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('kinesis:')));
+
+    expect(actionsOf(kinesis)).toEqual(['kinesis:PutRecords']);
+    expect(JSON.stringify(kinesis[0]?.Resource)).toMatch(/EventsStream.*Arn/);
+    expect(actionsOf(statements).filter((a) => /^(dynamodb|s3|timestream):/.test(a))).toEqual([]);
+  });
+
+  it('events: gets EVENTS_STREAM_NAME', () => {
+    const { api } = dev.stacks;
+    const fn =
+      dev.templates.api.findResources('AWS::Lambda::Function')[
+        api.getLogicalId(api.eventsFunction.node.defaultChild as never)
+      ];
+
+    expect(JSON.stringify(fn?.Properties.Environment.Variables.EVENTS_STREAM_NAME)).toMatch(
+      /^\{"Fn::ImportValue":"AllUse-dev-Ingestion:ExportsOutputRefEventsStream/,
+    );
+  });
+
+  it('ingestion stats: reads the documents table and cannot write it or the stream', () => {
+    const { api } = dev.stacks;
+    const actions = actionsOf(statementsOf(dev.templates.api, api, api.statsFunction));
+
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actions.filter((a) => a.startsWith('kinesis:'))).toEqual([]);
+    expect(actions).not.toContain('dynamodb:PutItem');
+    expect(actions).not.toContain('dynamodb:UpdateItem');
+  });
+
+  it('series: Select on the Timestream table (timestream) or read on the series table (dynamodb)', () => {
+    const ts = actionsOf(statementsOf(dev.templates.api, dev.stacks.api, dev.stacks.api.seriesFunction));
+    const ddb = actionsOf(
+      statementsOf(prodDynamo.templates.api, prodDynamo.stacks.api, prodDynamo.stacks.api.seriesFunction),
+    );
+
+    expect(ts).toEqual(expect.arrayContaining(['timestream:Select', 'timestream:DescribeEndpoints']));
+    expect(ts).not.toContain('timestream:WriteRecords');
+    expect(ddb).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem']));
+    expect(ddb).not.toContain('dynamodb:PutItem');
+  });
+});

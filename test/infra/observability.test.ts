@@ -1,0 +1,111 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type SynthesizedApp, synthLearningApp } from './helpers.ts';
+
+let prod: SynthesizedApp;
+
+beforeAll(() => {
+  prod = synthLearningApp({ stage: 'prod', seriesStore: 'dynamodb' });
+});
+
+const topicRef = () => {
+  const { observability } = prod.stacks;
+  return { Ref: observability.getLogicalId(observability.alarmTopic.node.defaultChild as never) };
+};
+
+describe('alarms', () => {
+  it.each([
+    [
+      'CaptureRate',
+      'AllUse/Learning',
+      'Minimum',
+      'LessThanThreshold',
+      0.99,
+      { Name: 'service', Value: 'ingest' },
+    ],
+    [
+      'Quarantined',
+      'AllUse/Learning',
+      'Sum',
+      'GreaterThanThreshold',
+      50,
+      { Name: 'service', Value: 'ingest' },
+    ],
+    [
+      'GetRecords.IteratorAgeMilliseconds',
+      'AWS/Kinesis',
+      'Maximum',
+      'GreaterThanThreshold',
+      60_000,
+      undefined,
+    ],
+    ['Errors', 'AWS/Lambda', 'Sum', 'GreaterThanThreshold', 0, undefined],
+    ['Throttles', 'AWS/Lambda', 'Sum', 'GreaterThanThreshold', 0, undefined],
+    ['ApproximateNumberOfMessagesVisible', 'AWS/SQS', 'Maximum', 'GreaterThanThreshold', 0, undefined],
+    ['5xx', 'AWS/ApiGateway', 'Sum', 'GreaterThanThreshold', 1, undefined],
+  ])(
+    '%s (%s) alarms and notifies the topic',
+    (metricName, namespace, statistic, operator, threshold, dimension) => {
+      prod.templates.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metricName,
+        Namespace: namespace,
+        Statistic: statistic,
+        ComparisonOperator: operator,
+        Threshold: threshold,
+        Dimensions: dimension ? [dimension] : Match.anyValue(),
+        AlarmActions: [topicRef()],
+        OKActions: [topicRef()],
+      });
+    },
+  );
+
+  it('has exactly the eight alarms, all treating missing data as not breaching', () => {
+    const alarms = Object.values(prod.templates.observability.findResources('AWS::CloudWatch::Alarm'));
+
+    expect(alarms).toHaveLength(8);
+    for (const alarm of alarms) expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
+  });
+});
+
+describe('alarm topic', () => {
+  it('is encrypted with a rotating customer key that CloudWatch may use, and SSL-only', () => {
+    const template = prod.templates.observability;
+
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmTopicKey'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('dashboard', () => {
+  it('shows the ingest EMF metrics and the Kinesis iterator age', () => {
+    const dashboards = Object.values(
+      prod.templates.observability.findResources('AWS::CloudWatch::Dashboard'),
+    );
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+
+    expect(dashboards).toHaveLength(1);
+    for (const metric of ['Received', 'Stored', 'Quarantined', 'Duplicates', 'CaptureRate']) {
+      expect(body).toContain(`\\"AllUse/Learning\\",\\"${metric}\\",\\"service\\",\\"ingest\\"`);
+    }
+    expect(body).toContain('GetRecords.IteratorAgeMilliseconds');
+  });
+});

@@ -1,0 +1,2 @@
+// Shared vitest setup (see vitest.config.ts). Intentionally empty: each test file prepares what it needs.
+export {};
