@@ -2,9 +2,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { ValidationIssue } from '../../src/core/events/index.ts';
 import { badRequest, httpErrorHandler, json, parseTimeParam } from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
 import { seriesStore } from '../commons/ports.ts';
+import { collecting, invalidQueryMessage } from './query-errors.ts';
 
 /** A query may span at most this many steps, so one response stays small and fast. */
 export const MAX_STEPS = 10_000;
@@ -27,7 +29,7 @@ export function parseStep(value: string | undefined): number {
 
 async function getSeries(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const q = event.queryStringParameters ?? {};
-  const errors = [];
+  const errors: ValidationIssue[] = [];
   if (!q.metric) errors.push({ path: 'metric', rule: 'required', message: 'metric is required' });
   else if (!NAME.test(q.metric))
     errors.push({ path: 'metric', rule: 'pattern', message: 'metric must match [a-z][a-z0-9_.]{0,63}' });
@@ -38,22 +40,25 @@ async function getSeries(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
       message: 'component must match [a-z0-9][a-z0-9._:/-]{0,63}',
     });
   }
-  if (errors.length > 0) throw badRequest('invalid series query', errors);
   const now = Date.now();
-  const to = parseTimeParam('to', q.to, now);
-  const from = parseTimeParam('from', q.from, to - 3_600_000);
-  const stepMs = parseStep(q.step);
-  if (from >= to) {
-    throw badRequest('from must be before to', [
-      { path: 'from', rule: 'range', message: 'the range is empty' },
-    ]);
+  const to = collecting(errors, () => parseTimeParam('to', q.to, now));
+  const from = collecting(errors, () => parseTimeParam('from', q.from, (to ?? now) - 3_600_000));
+  const stepMs = collecting(errors, () => parseStep(q.step));
+  // The range checks need every part parsed; each part's own problem is already listed.
+  if (from !== undefined && to !== undefined && from >= to) {
+    errors.push({ path: 'from', rule: 'range', message: 'from must be before to: the range is empty' });
+  } else if (from !== undefined && to !== undefined && stepMs !== undefined) {
+    const steps = Math.ceil((to - from) / stepMs);
+    if (steps > MAX_STEPS) {
+      errors.push({
+        path: 'step',
+        rule: 'max_steps',
+        message: `the range holds ${steps} steps; at most ${MAX_STEPS}: use a larger step or a shorter range`,
+      });
+    }
   }
-  const steps = Math.ceil((to - from) / stepMs);
-  if (steps > MAX_STEPS) {
-    throw badRequest(
-      `the range holds ${steps} steps; at most ${MAX_STEPS}: use a larger step or a shorter range`,
-      [{ path: 'step', rule: 'max_steps', message: `at most ${MAX_STEPS} steps per query` }],
-    );
+  if (errors.length > 0 || from === undefined || to === undefined || stepMs === undefined) {
+    throw badRequest(invalidQueryMessage('series', errors), errors);
   }
   const result = await seriesStore().query({
     metric: q.metric!,

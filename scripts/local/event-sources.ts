@@ -20,7 +20,16 @@ import {
   type KinesisClient,
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
-import type { FunctionError, LocalFunction } from './functions.ts';
+import { FunctionError } from './functions.ts';
+
+/**
+ * What an event-source mapping invokes: a LocalFunction, or any object of the same shape (tests script one).
+ * A rejection is a function error; anything else is the function's response.
+ */
+export interface Invocable {
+  readonly spec: { readonly name: string };
+  invoke(event: unknown): Promise<unknown>;
+}
 
 export interface KinesisMappingSpec {
   readonly streamName: string;
@@ -48,6 +57,22 @@ export interface MappingStats {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Reads a partial batch response into the indexes of the failed items (-1 for an identifier that is empty,
+ * null, not a string or not in the batch). A response Lambda cannot read as one (batchItemFailures not an
+ * array, an entry that is not an object) fails the whole batch, so it yields [-1].
+ */
+function failedIndexes(response: unknown, indexOf: (id: string) => number): number[] {
+  if (response === null || response === undefined || typeof response !== 'object') return [];
+  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (failures === null || failures === undefined) return [];
+  if (!Array.isArray(failures)) return [-1];
+  return failures.map((f: unknown) => {
+    const id = f && typeof f === 'object' ? (f as { itemIdentifier?: unknown }).itemIdentifier : undefined;
+    return typeof id === 'string' && id !== '' ? indexOf(id) : -1;
+  });
+}
+
 function retryDelay(attempt: number): number {
   return Math.min(2_000, 50 * 2 ** attempt);
 }
@@ -68,7 +93,7 @@ export class KinesisEventSource {
 
   constructor(
     private readonly kinesis: KinesisClient,
-    private readonly fn: LocalFunction,
+    private readonly fn: Invocable,
     private readonly spec: KinesisMappingSpec,
     private readonly pollIntervalMs = 100,
   ) {}
@@ -158,7 +183,9 @@ export class KinesisEventSource {
   /** Delivers one batch until it settles: committed, or handed to the on-failure destination. */
   private async deliver(shardId: string, initial: _Record[], initialRetries: number): Promise<void> {
     const queue: { records: _Record[]; retries: number }[] = [{ records: initial, retries: initialRetries }];
-    while (queue.length > 0) {
+    // Stopping abandons the batch (uncommitted, as a disabled mapping would): an always-failing function
+    // with unlimited retries would otherwise keep stop() waiting forever.
+    while (queue.length > 0 && this.running) {
       const { records, retries } = queue.shift()!;
       if (records.length === 0) continue;
       const oldest = records[0]!.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
@@ -171,26 +198,21 @@ export class KinesisEventSource {
       let failedFrom: number | undefined;
       let functionError: FunctionError | undefined;
       try {
-        const response = (await this.fn.invoke(this.toEvent(shardId, records))) as
-          | { batchItemFailures?: { itemIdentifier?: unknown }[] | null }
-          | null
-          | undefined;
+        const response = await this.fn.invoke(this.toEvent(shardId, records));
         if (this.spec.reportBatchItemFailures) {
-          const failures = response?.batchItemFailures ?? [];
-          if (failures.length > 0) {
+          const failed = failedIndexes(response, (id) => records.findIndex((r) => r.SequenceNumber === id));
+          if (failed.length > 0) {
             this.stats.partialFailures++;
-            const indexes = failures.map((f) =>
-              typeof f.itemIdentifier === 'string' && f.itemIdentifier !== ''
-                ? records.findIndex((r) => r.SequenceNumber === f.itemIdentifier)
-                : -1,
-            );
             // An empty, null or unknown identifier makes the whole batch a failure (as Lambda does).
-            failedFrom = indexes.includes(-1) ? 0 : Math.min(...indexes);
+            failedFrom = failed.includes(-1) ? 0 : Math.min(...failed);
           }
         }
       } catch (error) {
         this.stats.functionErrors++;
-        functionError = error as FunctionError;
+        functionError =
+          error instanceof FunctionError
+            ? error
+            : new FunctionError(this.fn.spec.name, 'Unhandled', String((error as Error)?.message ?? error));
         failedFrom = 0;
       }
       if (failedFrom === undefined) continue; // committed
@@ -340,7 +362,7 @@ export class SqsEventSource {
 
   constructor(
     private readonly queue: LocalQueue,
-    private readonly fn: LocalFunction,
+    private readonly fn: Invocable,
     private readonly spec: SqsMappingSpec,
     private readonly pollIntervalMs = 100,
     private readonly retryDelayMs = 200,
@@ -387,18 +409,20 @@ export class SqsEventSource {
           awsRegion: 'us-east-1',
         })),
       };
+      const ids = batch.map((m) => m.messageId);
       let failed: string[] = [];
       try {
-        const res = (await this.fn.invoke(event)) as
-          | { batchItemFailures?: { itemIdentifier: string }[] }
-          | undefined;
-        if (this.spec.reportBatchItemFailures)
-          failed = (res?.batchItemFailures ?? []).map((f) => f.itemIdentifier);
+        const res = await this.fn.invoke(event);
+        if (this.spec.reportBatchItemFailures) {
+          const indexes = failedIndexes(res, (id) => ids.indexOf(id));
+          // As for streams, an empty, null or unknown identifier fails the whole batch.
+          failed = indexes.includes(-1) ? ids : [...new Set(indexes.map((i) => ids[i]!))];
+        }
       } catch {
         this.stats.functionErrors++;
         failed = batch.map((m) => m.messageId);
       }
-      const ok = batch.map((m) => m.messageId).filter((id) => !failed.includes(id));
+      const ok = ids.filter((id) => !failed.includes(id));
       this.queue.delete(ok);
       this.queue.release(failed, this.retryDelayMs);
       this.stats.messagesDeleted += ok.length;

@@ -35,6 +35,8 @@ export class LocalFunction {
   private nextId = 1;
   invocations = 0;
   errors = 0;
+  /** Wall-clock time spent inside invocations (overlapping ones counted each), for benchmarks. */
+  busyMs = 0;
 
   constructor(
     readonly spec: FunctionSpec,
@@ -106,6 +108,7 @@ export class LocalFunction {
   /** Invokes the handler like Lambda's synchronous Invoke: resolves with its result or rejects with a FunctionError. */
   async invoke(event: unknown): Promise<unknown> {
     this.invocations++;
+    const started = performance.now();
     if (!this.worker) await this.start();
     await this.ready;
     const worker = this.worker!;
@@ -128,6 +131,8 @@ export class LocalFunction {
     } catch (error) {
       this.errors++;
       throw error;
+    } finally {
+      this.busyMs += performance.now() - started;
     }
   }
 

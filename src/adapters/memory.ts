@@ -19,69 +19,56 @@ import type {
   SeriesWriteResult,
   TimeSeriesStore,
 } from '../core/ports.ts';
-import { aggregatePoints, assertValidSeriesQuery, seriesKey } from '../core/series/index.ts';
-import { eventObjectKey, quarantineObjectKey } from './s3-lake.ts';
-
-interface StoredSeries {
-  readonly component: string;
-  readonly metric: string;
-  readonly dimensions: Readonly<Record<string, string>>;
-  readonly points: { time: number; value: number }[];
-}
+import { aggregatePoints, assertValidSeriesQuery, seriesKey, unstorablePointReason } from '../core/series/index.ts';
+import { groupByObject, quarantineObjectKey } from './s3-lake.ts';
 
 export class InMemorySeriesStore implements TimeSeriesStore {
-  private readonly series = new Map<string, StoredSeries>();
+  // Points are kept as written and grouped into series only when queried: writes stay O(1) per point.
+  private readonly points: SeriesPoint[] = [];
   private readonly ids = new Set<string>();
-  /** Raw identity → series: finds a point's series without sorting and escaping its dimensions. */
-  private readonly byRawIdentity = new Map<string, StoredSeries>();
 
   /** Number of points held (after deduplication). */
   get size(): number {
     return this.ids.size;
   }
 
-  private seriesOf(p: SeriesPoint): StoredSeries {
-    // The raw identity is order-sensitive; each raw form maps to its canonical series once.
-    const raw = `${p.component}\u0000${p.metric}\u0000${JSON.stringify(p.dimensions)}`;
-    let s = this.byRawIdentity.get(raw);
-    if (s) return s;
-    const key = seriesKey(p);
-    s = this.series.get(key);
-    if (!s) {
-      s = { component: p.component, metric: p.metric, dimensions: { ...p.dimensions }, points: [] };
-      this.series.set(key, s);
-    }
-    this.byRawIdentity.set(raw, s);
-    return s;
-  }
-
   async write(points: readonly SeriesPoint[]): Promise<SeriesWriteResult> {
     const duplicates: string[] = [];
+    const rejected: { eventId: string; reason: string }[] = [];
     let stored = 0;
     for (const p of points) {
+      const problem = unstorablePointReason(p);
+      if (problem !== undefined) {
+        rejected.push({ eventId: p.eventId, reason: problem });
+        continue;
+      }
       if (this.ids.has(p.eventId)) {
         duplicates.push(p.eventId);
         continue;
       }
       this.ids.add(p.eventId);
-      this.seriesOf(p).points.push({ time: p.time, value: p.value });
+      this.points.push(p);
       stored++;
     }
-    return { stored, duplicates, rejected: [] };
+    return { stored, duplicates, rejected };
   }
 
   async query(query: SeriesQuery): Promise<SeriesResult> {
     assertValidSeriesQuery(query);
-    const series = [...this.series.values()]
-      .filter(
-        (s) =>
-          s.metric === query.metric && (query.component === undefined || s.component === query.component),
-      )
-      .map((s) => ({
-        component: s.component,
-        metric: s.metric,
-        dimensions: s.dimensions,
-        points: aggregatePoints(s.points, query),
+    const bySeries = new Map<string, SeriesPoint[]>();
+    for (const p of this.points) {
+      if (p.metric !== query.metric || (query.component !== undefined && p.component !== query.component)) continue;
+      const key = seriesKey(p);
+      const list = bySeries.get(key);
+      if (list) list.push(p);
+      else bySeries.set(key, [p]);
+    }
+    const series = [...bySeries.values()]
+      .map((list) => ({
+        component: list[0]!.component,
+        metric: list[0]!.metric,
+        dimensions: { ...list[0]!.dimensions },
+        points: aggregatePoints(list, query),
       }))
       .filter((s) => s.points.length > 0);
     return { series };
@@ -117,15 +104,9 @@ export class InMemoryLake implements Lake {
   readonly quarantined = new Map<string, readonly QuarantinedRecord[]>();
 
   async append(records: readonly LakeRecord[], batchId: string): Promise<readonly string[]> {
-    const byKey = new Map<string, LakeRecord[]>();
-    for (const r of records) {
-      const key = eventObjectKey(r.type, r.time, batchId);
-      const list = byKey.get(key);
-      if (list) list.push(r);
-      else byKey.set(key, [r]);
-    }
-    for (const [key, list] of byKey) this.objects.set(key, list);
-    return [...byKey.keys()];
+    const groups = groupByObject(records, batchId);
+    for (const [key, list] of groups) this.objects.set(key, list);
+    return groups.map(([key]) => key);
   }
 
   async quarantine(records: readonly QuarantinedRecord[], batchId: string): Promise<string | undefined> {

@@ -66,6 +66,27 @@ export function quarantineObjectKey(time: number, batchId: string): string {
   return `quarantine/${hourPartition(time)}/${keySegment('batchId', batchId)}.jsonl.gz`;
 }
 
+/**
+ * Groups a batch's records into its lake objects (one per type and hour), in key order. The key is built
+ * once per object, not per record.
+ */
+export function groupByObject(records: readonly LakeRecord[], batchId: string): [string, LakeRecord[]][] {
+  const groups = new Map<string, LakeRecord[]>();
+  for (const record of records) {
+    if (!Number.isFinite(record.time)) throw new RangeError(`record ${record.id}: time must be finite`);
+    if (record.line.includes('\n')) {
+      throw new RangeError(`record ${record.id}: line must be one JSON line (no newline characters)`);
+    }
+    const group = `${record.type}\u0000${Math.floor(record.time / HOUR_MS)}`;
+    const list = groups.get(group);
+    if (list) list.push(record);
+    else groups.set(group, [record]);
+  }
+  return [...groups.values()]
+    .map((list): [string, LakeRecord[]] => [eventObjectKey(list[0]!.type, list[0]!.time, batchId), list])
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
 export class S3Lake implements Lake {
   private readonly s3: S3Client;
   private readonly bucket: string;
@@ -78,18 +99,7 @@ export class S3Lake implements Lake {
   }
 
   async append(records: readonly LakeRecord[], batchId: string): Promise<readonly string[]> {
-    const objects = new Map<string, LakeRecord[]>();
-    for (const record of records) {
-      if (!Number.isFinite(record.time)) throw new RangeError(`record ${record.id}: time must be finite`);
-      if (record.line.includes('\n')) {
-        throw new RangeError(`record ${record.id}: line must be one JSON line (no newline characters)`);
-      }
-      const key = eventObjectKey(record.type, record.time, batchId);
-      const list = objects.get(key) ?? [];
-      list.push(record);
-      objects.set(key, list);
-    }
-    const entries = [...objects.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = groupByObject(records, batchId);
     const settled = await mapSettled(entries, this.concurrency, ([key, list]) =>
       this.put(
         key,
