@@ -19,7 +19,12 @@ import type {
   SeriesWriteResult,
   TimeSeriesStore,
 } from '../core/ports.ts';
-import { aggregatePoints, assertValidSeriesQuery, seriesKey, unstorablePointReason } from '../core/series/index.ts';
+import {
+  aggregatePoints,
+  assertValidSeriesQuery,
+  seriesKey,
+  unstorablePointReason,
+} from '../core/series/index.ts';
 import { groupByObject, quarantineObjectKey } from './s3-lake.ts';
 
 export class InMemorySeriesStore implements TimeSeriesStore {
@@ -57,7 +62,8 @@ export class InMemorySeriesStore implements TimeSeriesStore {
     assertValidSeriesQuery(query);
     const bySeries = new Map<string, SeriesPoint[]>();
     for (const p of this.points) {
-      if (p.metric !== query.metric || (query.component !== undefined && p.component !== query.component)) continue;
+      if (p.metric !== query.metric || (query.component !== undefined && p.component !== query.component))
+        continue;
       const key = seriesKey(p);
       const list = bySeries.get(key);
       if (list) list.push(p);
