@@ -4,10 +4,16 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ValidationIssue } from '../../src/core/events/index.ts';
 import { captureRate } from '../../src/core/ingest/process-batch.ts';
-import { badRequest, httpErrorHandler, json, parseTimeParam } from '../commons/http.ts';
+import {
+  badRequest,
+  collecting,
+  httpErrorHandler,
+  invalidQueryMessage,
+  json,
+  parseTimeParam,
+} from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
 import { ingestionStats } from '../commons/ports.ts';
-import { collecting, invalidQueryMessage } from './query-errors.ts';
 
 const HOUR = 3_600_000;
 

@@ -3,10 +3,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ValidationIssue } from '../../src/core/events/index.ts';
-import { badRequest, httpErrorHandler, json, parseTimeParam } from '../commons/http.ts';
+import {
+  badRequest,
+  collecting,
+  httpErrorHandler,
+  invalidQueryMessage,
+  json,
+  parseTimeParam,
+} from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
 import { seriesStore } from '../commons/ports.ts';
-import { collecting, invalidQueryMessage } from './query-errors.ts';
 
 /** A query may span at most this many steps, so one response stays small and fast. */
 export const MAX_STEPS = 10_000;

@@ -9,8 +9,10 @@
  *   (requestContext, responseContext, KinesisBatchInfo) and the records are skipped.
  * - SQS: an in-process queue (there is no SQS emulator here) with visibility delay, ReportBatchItemFailures,
  *   and the queue's redrive policy (maxReceiveCount, then its dead-letter queue).
- * Split batches inherit the retry count of the batch they came from; that bound is what keeps a poison
- * record from being retried forever.
+ * Each half of a split batch carries the retry count of the batch it came from plus one. AWS documents no
+ * exemption for split batches, and this bound is what keeps a poison record from being retried forever.
+ * A failed GetRecords (throttling, an expired iterator) is retried after a pause from the last record read,
+ * as the real poller does; it never stops the shard.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -48,6 +50,8 @@ export interface KinesisMappingSpec {
 
 export interface MappingStats {
   invocations: number;
+  /** GetRecords/GetShardIterator calls that failed and were retried. */
+  readErrors: number;
   functionErrors: number;
   partialFailures: number;
   recordsDelivered: number;
@@ -80,6 +84,7 @@ function retryDelay(attempt: number): number {
 export class KinesisEventSource {
   readonly stats: MappingStats = {
     invocations: 0,
+    readErrors: 0,
     functionErrors: 0,
     partialFailures: 0,
     recordsDelivered: 0,
@@ -88,6 +93,8 @@ export class KinesisEventSource {
   };
   private running = false;
   private loops: Promise<void>[] = [];
+  /** The last stream read error, for diagnostics (waitForIdle's message). */
+  lastReadError: string | undefined;
   private readonly idleShards = new Set<string>();
   private shardCount = 0;
 
@@ -118,24 +125,46 @@ export class KinesisEventSource {
   }
 
   private async pollShard(shardId: string): Promise<void> {
-    let { ShardIterator: iterator } = await this.kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: this.spec.streamName,
-        ShardId: shardId,
-        ShardIteratorType: this.spec.startingPosition,
-      }),
-    );
+    // The last sequence number read from the shard: a new iterator resumes after it.
+    let lastRead: string | undefined;
+    const freshIterator = async () =>
+      (
+        await this.kinesis.send(
+          new GetShardIteratorCommand({
+            StreamName: this.spec.streamName,
+            ShardId: shardId,
+            ...(lastRead
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: lastRead }
+              : { ShardIteratorType: this.spec.startingPosition }),
+          }),
+        )
+      ).ShardIterator;
+    let iterator: string | undefined;
     let buffer: _Record[] = [];
     let windowStart = 0;
-    while (this.running && iterator) {
+    let readFailures = 0;
+    while (this.running) {
       let caughtUp = false;
       if (buffer.length < this.spec.batchSize) {
-        const res = await this.kinesis.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: this.spec.batchSize }),
-        );
-        iterator = res.NextShardIterator;
-        buffer = buffer.concat(res.Records ?? []);
-        caughtUp = (res.Records ?? []).length === 0;
+        try {
+          iterator ??= await freshIterator();
+          if (!iterator) break; // the shard was closed (resharding) and fully read
+          const res = await this.kinesis.send(
+            new GetRecordsCommand({ ShardIterator: iterator, Limit: this.spec.batchSize }),
+          );
+          iterator = res.NextShardIterator;
+          const records = res.Records ?? [];
+          buffer = buffer.concat(records);
+          lastRead = records.at(-1)?.SequenceNumber ?? lastRead;
+          caughtUp = records.length === 0;
+          readFailures = 0;
+        } catch (error) {
+          this.stats.readErrors++;
+          this.lastReadError = (error as Error).message;
+          iterator = undefined;
+          await sleep(retryDelay(readFailures++));
+          continue;
+        }
       }
       if (buffer.length === 0) {
         this.idleShards.add(shardId);

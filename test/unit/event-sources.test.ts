@@ -184,7 +184,8 @@ interface OnFailureRecord {
 
 const failureRecords = (queue: LocalQueue) => queue.peek().map((b) => JSON.parse(b) as OnFailureRecord);
 
-const failing = (label: string) => new FunctionError('scripted-stream-consumer', 'Unhandled', `${label} is poison`);
+const failing = (label: string) =>
+  new FunctionError('scripted-stream-consumer', 'Unhandled', `${label} is poison`);
 
 describe('KinesisEventSource', () => {
   it('delivers every record once, in shard order, in batches of at most BatchSize, committing on an empty or absent batchItemFailures', async () => {
@@ -208,7 +209,9 @@ describe('KinesisEventSource', () => {
       expect(new Set(d.shardIds).size).toBe(1);
     }
     for (const shard of shards) {
-      const delivered = fn.deliveries.filter((d) => d.shardIds[0] === shard).flatMap((d) => d.sequenceNumbers);
+      const delivered = fn.deliveries
+        .filter((d) => d.shardIds[0] === shard)
+        .flatMap((d) => d.sequenceNumbers);
       const expected = sent.filter((r) => r.shardId === shard).map((r) => r.sequenceNumber);
       expect(delivered).toEqual(expected);
     }
@@ -226,7 +229,7 @@ describe('KinesisEventSource', () => {
 
     // Act
     const source = await startSource(fn, stream, { batchSize: 5 });
-    await waitFor(() => source.idle && fn.returnedLabels().includes('r9'), 'all records to be delivered');
+    await waitFor(() => source.idle && fn.deliveries.length > 0, 'the source to settle');
 
     // Assess
     expect(fn.deliveries[0]!.labels).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
@@ -248,7 +251,7 @@ describe('KinesisEventSource', () => {
 
     // Act
     const source = await startSource(fn, stream, { batchSize: 4, bisectOnError: true });
-    await waitFor(() => source.idle && fn.returnedLabels().includes('r7'), 'all records to be delivered');
+    await waitFor(() => source.idle && fn.deliveries.length > 0, 'the source to settle');
 
     // Assess
     expect(fn.deliveries.map((d) => d.labels)).toEqual([
@@ -267,14 +270,15 @@ describe('KinesisEventSource', () => {
     // Prepare: a valid failure for r2 next to the malformed one; alone, r2 would make r2 the checkpoint.
     const stream = await createStream();
     const sent = await put(stream.name, labelsOf(3));
-    const malformed = identifier === undefined ? { id: sent[1]!.sequenceNumber } : { itemIdentifier: identifier };
+    const malformed =
+      identifier === undefined ? { id: sent[1]!.sequenceNumber } : { itemIdentifier: identifier };
     const fn = new ScriptedKinesisFunction((_, i) =>
       i === 0 ? { batchItemFailures: [{ itemIdentifier: sent[2]!.sequenceNumber }, malformed] } : undefined,
     );
 
     // Act
     const source = await startSource(fn, stream, {});
-    await waitFor(() => source.idle && fn.deliveries.length >= 2, 'the batch to be retried and committed');
+    await waitFor(() => source.idle && fn.deliveries.length > 0, 'the source to settle');
 
     // Assess: the retry starts at r0, the first record of the batch.
     expect(fn.deliveries.map((d) => d.labels)).toEqual([
@@ -301,7 +305,7 @@ describe('KinesisEventSource', () => {
       maxRetryAttempts: 3,
       onFailure: destination,
     });
-    await waitFor(() => source.idle && destination.depth === 1, 'the poison record to reach the destination');
+    await waitFor(() => source.idle && fn.deliveries.length > 0, 'the source to settle');
 
     // Assess: the first retry is the first half; every good record is committed once; only r1 is discarded.
     expect(fn.deliveries[0]!.labels).toEqual(['r0', 'r1', 'r2', 'r3']);
@@ -327,8 +331,15 @@ describe('KinesisEventSource', () => {
     });
 
     // Act
-    const source = await startSource(fn, stream, { batchSize: 3, maxRetryAttempts: 2, onFailure: destination });
-    await waitFor(() => destination.depth === 1 && fn.returnedLabels().includes('r5'), 'r0-r2 discarded, r3-r5');
+    const source = await startSource(fn, stream, {
+      batchSize: 3,
+      maxRetryAttempts: 2,
+      onFailure: destination,
+    });
+    await waitFor(
+      () => destination.depth === 1 && fn.returnedLabels().includes('r5'),
+      'r0-r2 discarded, r3-r5',
+    );
     const later = await put(stream.name, ['r6']);
     await waitFor(() => source.idle && fn.returnedLabels().includes('r6'), 'a record put afterwards');
 
@@ -366,11 +377,13 @@ describe('KinesisEventSource', () => {
     const stream = await createStream();
     const sent = await put(stream.name, labelsOf(3));
     const destination = new LocalQueue('on-failure', 'arn:aws:sqs:us-east-1:000000000000:on-failure');
-    const fn = new ScriptedKinesisFunction(() => ({ batchItemFailures: [{ itemIdentifier: sent[1]!.sequenceNumber }] }));
+    const fn = new ScriptedKinesisFunction(() => ({
+      batchItemFailures: [{ itemIdentifier: sent[1]!.sequenceNumber }],
+    }));
 
     // Act
     const source = await startSource(fn, stream, { maxRetryAttempts: 1, onFailure: destination });
-    await waitFor(() => source.idle && destination.depth === 1, 'the failed range to reach the destination');
+    await waitFor(() => source.idle && fn.deliveries.length > 0, 'the source to settle');
 
     // Assess: r0 was committed by the first response; r1-r2 were retried once, then discarded.
     expect(fn.deliveries.map((d) => d.labels)).toEqual([
@@ -398,7 +411,7 @@ describe('KinesisEventSource', () => {
     });
 
     // Act
-    const source = await startSource(fn, stream, { maxRecordAgeSeconds: 0.2, onFailure: destination });
+    const source = await startSource(fn, stream, { maxRecordAgeSeconds: 1, onFailure: destination });
     await waitFor(() => destination.depth === 1, 'the expired records to reach the destination');
     await put(stream.name, ['fresh']);
     await waitFor(() => source.idle && fn.returnedLabels().includes('fresh'), 'a fresh record');
@@ -426,7 +439,7 @@ describe('KinesisEventSource', () => {
 
     // Act
     const source = await startSource(fn, stream, { batchSize: 2, reportBatchItemFailures: false });
-    await waitFor(() => source.idle && fn.returnedLabels().includes('r3'), 'all records');
+    await waitFor(() => source.idle && fn.deliveries.length > 0, 'the source to settle');
 
     // Assess: each record once, the whole batch committed.
     expect(fn.deliveries.map((d) => d.labels)).toEqual([
@@ -485,7 +498,7 @@ describe('LocalQueue + SqsEventSource', () => {
 
     // Act
     const source = startConsumer(queue, fn);
-    await waitFor(() => source.idle && fn.deliveries.length >= 2, 'the failed message to be redelivered');
+    await waitFor(() => source.idle && fn.deliveries.length > 0, 'the source to settle');
 
     // Assess
     expect(fn.deliveries.map((d) => d.map((m) => m.body))).toEqual([['m0', 'm1', 'm2', 'm3', 'm4'], ['m1']]);
@@ -503,7 +516,7 @@ describe('LocalQueue + SqsEventSource', () => {
 
     // Act
     const source = startConsumer(queue, fn);
-    await waitFor(() => source.idle && dlq.depth === 1, 'm2 to reach the dead-letter queue');
+    await waitFor(() => source.idle && fn.deliveries.length > 0, 'the source to settle');
 
     // Assess: received exactly maxReceiveCount times, then moved; the others deleted after one delivery.
     expect(fn.timesDelivered('m2')).toBe(3);
@@ -520,11 +533,13 @@ describe('LocalQueue + SqsEventSource', () => {
     // Prepare
     const { queue } = queueWithDlq(5);
     for (const body of labelsOf(2, 'm')) queue.send(body);
-    const fn = new ScriptedQueueFunction((_, i) => (i === 0 ? { batchItemFailures: [{ itemIdentifier: identifier }] } : {}));
+    const fn = new ScriptedQueueFunction((_, i) =>
+      i === 0 ? { batchItemFailures: [{ itemIdentifier: identifier }] } : {},
+    );
 
     // Act
     const source = startConsumer(queue, fn);
-    await waitFor(() => source.idle && fn.deliveries.length >= 2, 'the batch to be redelivered');
+    await waitFor(() => source.idle && fn.deliveries.length > 0, 'the source to settle');
 
     // Assess
     expect(fn.deliveries.map((d) => d.map((m) => m.body))).toEqual([
@@ -544,7 +559,7 @@ describe('LocalQueue + SqsEventSource', () => {
 
     // Act
     const source = startConsumer(queue, fn, false);
-    await waitFor(() => source.idle && fn.deliveries.length >= 2, 'the batch to be redelivered');
+    await waitFor(() => source.idle && fn.deliveries.length > 0, 'the source to settle');
 
     // Assess
     expect(fn.deliveries.map((d) => d.map((m) => m.body))).toEqual([

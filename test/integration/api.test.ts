@@ -1,0 +1,394 @@
+/**
+ * The HTTP API on the local runtime: the synthesized routes, the real handlers in their worker containers,
+ * the stream and the ingest function behind POST /v1/events. Asserts the status codes and bodies a client
+ * sees, including every 400 with the path and rule of each problem.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalRuntime, startLocalRuntime } from '../../scripts/local/runtime.ts';
+
+let runtime: LocalRuntime;
+let logDirectory: string;
+
+beforeAll(async () => {
+  logDirectory = mkdtempSync(join(tmpdir(), 'all-use-api-logs-'));
+  runtime = await startLocalRuntime({ port: 0, pollIntervalMs: 20, logDirectory });
+}, 120_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+  if (logDirectory) rmSync(logDirectory, { recursive: true, force: true });
+});
+
+const MINUTE = 60_000;
+/** A whole minute half an hour ago: inside the accepted event age, and a clean step boundary. */
+const BASE = Math.floor((Date.now() - 30 * MINUTE) / MINUTE) * MINUTE;
+let nextId = 0;
+
+function metric(value: number, options: { component?: string; name?: string; at?: number } = {}) {
+  return {
+    version: 1,
+    id: `api-it-${process.pid}-${++nextId}`,
+    type: 'metric',
+    source: 'api-it/producer',
+    time: new Date(options.at ?? BASE).toISOString(),
+    data: {
+      component: options.component ?? 'api-it',
+      name: options.name ?? 'latency_ms',
+      value,
+      unit: 'ms',
+    },
+  };
+}
+
+interface Issue {
+  path: string;
+  rule: string;
+  message: string;
+}
+interface ErrorBody {
+  message: string;
+  errors?: Issue[];
+}
+interface EventResult {
+  index: number;
+  id?: string;
+  status: 'accepted' | 'rejected' | 'failed';
+  shardId?: string;
+  sequenceNumber?: string;
+  errors?: Issue[];
+}
+/** The per-event answer; a request-level 400 has `message` and `errors` instead. */
+interface EventsBody {
+  message?: string;
+  errors?: Issue[];
+  accepted: number;
+  rejected: number;
+  failed: number;
+  results: EventResult[];
+}
+interface SeriesBody {
+  metric: string;
+  stepMs: number;
+  series: {
+    component: string;
+    metric: string;
+    dimensions: Record<string, string>;
+    points: { time: number; count: number; sum: number; min: number; max: number; avg: number }[];
+  }[];
+}
+interface StatsBody {
+  from: string;
+  to: string;
+  received: number;
+  stored: number;
+  quarantined: number;
+  duplicates: number;
+  retried: number;
+  captureRate: number;
+}
+
+async function call<T>(method: string, path: string, body?: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${runtime.url}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+const postEvents = (payload: unknown) => call<EventsBody>('POST', '/v1/events', JSON.stringify(payload));
+
+/** The (path, rule) pairs of a 400, for order-independent comparison. */
+const problems = (body: { readonly errors?: readonly Issue[] } | undefined) =>
+  (body?.errors ?? []).map(({ path, rule }) => ({ path, rule }));
+
+describe('POST /v1/events', () => {
+  it('answers a mixed batch with 202 and a status per event', async () => {
+    // Prepare: the middle event lacks its unit and carries a string value.
+    const good = [metric(1), metric(2)];
+    const bad = { ...metric(3), data: { component: 'api-it', name: 'latency_ms', value: 'fast' } };
+
+    // Act
+    const res = await postEvents({ events: [good[0], bad, good[1]] });
+
+    // Assess
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: 2, rejected: 1, failed: 0 });
+    const [first, second, third] = res.body.results;
+    for (const [result, event, index] of [
+      [first, good[0], 0],
+      [third, good[1], 2],
+    ] as const) {
+      expect(result).toMatchObject({ index, id: event!.id, status: 'accepted' });
+      expect(result!.shardId).toMatch(/^shardId-/);
+      expect(result!.sequenceNumber).toMatch(/^\d+$/);
+    }
+    expect(second).toMatchObject({ index: 1, id: bad.id, status: 'rejected' });
+    expect(problems(second)).toEqual(
+      expect.arrayContaining([
+        { path: 'data.unit', rule: 'required' },
+        { path: 'data.value', rule: expect.any(String) },
+      ]),
+    );
+  });
+
+  it('answers 400 with every event rejected when none is valid', async () => {
+    // Act
+    const res = await postEvents({ events: [{ id: 'nothing-else' }, { ...metric(1), type: 'telemetry' }] });
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ accepted: 0, rejected: 2, failed: 0 });
+    expect(res.body.results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(problems(res.body.results[0])).toEqual(
+      expect.arrayContaining([
+        { path: 'version', rule: 'required' },
+        { path: 'type', rule: 'required' },
+      ]),
+    );
+    expect(res.body.results[1]!.errors!.map((e) => e.path)).toContain('type');
+  });
+
+  it('answers 400 with rule "json" for a body that is not JSON', async () => {
+    // Act
+    const res = await call<ErrorBody>('POST', '/v1/events', '{"events": [');
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(problems(res.body)).toEqual([{ path: '(body)', rule: 'json' }]);
+  });
+
+  it('answers 400 for an empty events array', async () => {
+    // Act
+    const res = await postEvents({ events: [] });
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(problems(res.body)).toEqual([{ path: 'events', rule: 'min' }]);
+  });
+
+  it('answers 400 naming the limit for 501 events', async () => {
+    // Act
+    const res = await postEvents({ events: Array.from({ length: 501 }, (_, i) => metric(i)) });
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('500');
+    expect(problems(res.body)).toEqual([{ path: 'events', rule: 'max' }]);
+  });
+
+  it('answers 400 when events is not an array', async () => {
+    // Act
+    const res = await postEvents({ events: metric(1) });
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(problems(res.body)).toEqual([{ path: 'events', rule: 'type' }]);
+  });
+
+  it('accepts a single bare event object', async () => {
+    // Prepare
+    const event = metric(42);
+
+    // Act
+    const res = await postEvents(event);
+
+    // Assess
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: 1, rejected: 0, failed: 0 });
+    expect(res.body.results[0]).toMatchObject({ index: 0, id: event.id, status: 'accepted' });
+  });
+});
+
+describe('GET /v1/series', () => {
+  it('returns the aggregated points of accepted events once the stream has been processed', async () => {
+    // Prepare: two steps of a component no other test writes, with known values.
+    const component = 'api-it-series';
+    const events = [
+      metric(10, { component, at: BASE + 5_000 }),
+      metric(30, { component, at: BASE + 20_000 }),
+      metric(20, { component, at: BASE + 59_999 }),
+      metric(5, { component, at: BASE + MINUTE }),
+      metric(7, { component, at: BASE + MINUTE + 30_000 }),
+    ];
+    const posted = await postEvents({ events });
+    expect(posted.status).toBe(202);
+    expect(posted.body.accepted).toBe(events.length);
+
+    // Act
+    await runtime.waitForIdle();
+    const res = await call<SeriesBody>(
+      'GET',
+      `/v1/series?metric=latency_ms&component=${component}&from=${BASE}&to=${BASE + 3 * MINUTE}&step=1m`,
+    );
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ metric: 'latency_ms', stepMs: MINUTE });
+    expect(res.body.series).toEqual([
+      {
+        component,
+        metric: 'latency_ms',
+        dimensions: {},
+        points: [
+          { time: BASE, count: 3, sum: 60, min: 10, max: 30, avg: 20 },
+          { time: BASE + MINUTE, count: 2, sum: 12, min: 5, max: 7, avg: 6 },
+        ],
+      },
+    ]);
+  });
+
+  it('answers 400 when the metric is missing', async () => {
+    // Act
+    const res = await call<ErrorBody>('GET', '/v1/series?step=1m');
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(problems(res.body)).toEqual([{ path: 'metric', rule: 'required' }]);
+  });
+
+  it.each(['abc', '0', '-5s', '1w'])('answers 400 for the step %s', async (step) => {
+    // Act
+    const res = await call<ErrorBody>('GET', `/v1/series?metric=latency_ms&step=${encodeURIComponent(step)}`);
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(problems(res.body)).toEqual([{ path: 'step', rule: 'duration' }]);
+  });
+
+  it.each([
+    ['after', BASE + MINUTE, BASE],
+    ['equal to', BASE, BASE],
+  ])('answers 400 when from is %s to', async (_, from, to) => {
+    // Act
+    const res = await call<ErrorBody>('GET', `/v1/series?metric=latency_ms&from=${from}&to=${to}`);
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(problems(res.body)).toEqual([{ path: 'from', rule: 'range' }]);
+  });
+
+  it('answers 400 when the range holds too many steps', async () => {
+    // Act: two days at one-second steps.
+    const res = await call<ErrorBody>(
+      'GET',
+      `/v1/series?metric=latency_ms&from=${BASE - 2 * 86_400_000}&to=${BASE}&step=1s`,
+    );
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(problems(res.body)).toEqual([{ path: 'step', rule: 'max_steps' }]);
+    expect(res.body.errors![0]!.message).toContain('10000');
+  });
+
+  it('reports every problem of a request at once', async () => {
+    // Act
+    const res = await call<ErrorBody>('GET', '/v1/series?component=%20bad&from=yesterday&to=later&step=abc');
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(problems(res.body)).toEqual(
+      expect.arrayContaining([
+        { path: 'metric', rule: 'required' },
+        { path: 'component', rule: 'pattern' },
+        { path: 'from', rule: 'time' },
+        { path: 'to', rule: 'time' },
+        { path: 'step', rule: 'duration' },
+      ]),
+    );
+    expect(res.body.errors).toHaveLength(5);
+  });
+});
+
+describe('GET /v1/ingestion/stats', () => {
+  const readStats = async () => {
+    const res = await call<StatsBody>('GET', '/v1/ingestion/stats');
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+
+  it('counts what the stream received, stored and quarantined', async () => {
+    // Prepare: settle whatever earlier tests sent, then take the counters as a baseline.
+    await runtime.waitForIdle();
+    const before = await readStats();
+    const events = [metric(1, { name: 'stats_probe' }), metric(2, { name: 'stats_probe' })];
+    const posted = await postEvents({ events });
+    expect(posted.body.accepted).toBe(2);
+    // A malformed record that bypasses the API's validation, straight onto the stream.
+    const put = await runtime.clients.kinesis.send(
+      new PutRecordsCommand({
+        StreamName: runtime.names.streams[0]!,
+        Records: [{ Data: Buffer.from('not json'), PartitionKey: 'api-it-malformed' }],
+      }),
+    );
+    expect(put.FailedRecordCount ?? 0).toBe(0);
+
+    // Act
+    await runtime.waitForIdle();
+    const after = await readStats();
+
+    // Assess
+    expect(after.received - before.received).toBeGreaterThanOrEqual(3);
+    expect(after.stored - before.stored).toBe(2);
+    expect(after.quarantined - before.quarantined).toBe(1);
+    expect(after.duplicates - before.duplicates).toBe(0);
+    expect(after.captureRate).toBeGreaterThanOrEqual(0);
+    expect(after.captureRate).toBeLessThan(1);
+    expect(after.captureRate).toBeCloseTo(
+      (after.stored + after.duplicates) / (after.stored + after.duplicates + after.quarantined),
+      10,
+    );
+    expect(Date.parse(after.from)).toBeLessThan(Date.parse(after.to));
+  });
+
+  it('answers 400 for a bad from, and reports a bad to with it', async () => {
+    // Act
+    const one = await call<ErrorBody>('GET', '/v1/ingestion/stats?from=yesterday');
+    const both = await call<ErrorBody>('GET', '/v1/ingestion/stats?from=yesterday&to=2026-01-01');
+
+    // Assess
+    expect(one.status).toBe(400);
+    expect(problems(one.body)).toEqual([{ path: 'from', rule: 'time' }]);
+    expect(both.status).toBe(400);
+    expect(problems(both.body)).toEqual(
+      expect.arrayContaining([
+        { path: 'from', rule: 'time' },
+        { path: 'to', rule: 'time' },
+      ]),
+    );
+  });
+
+  it('answers 400 for an empty range', async () => {
+    // Act
+    const res = await call<ErrorBody>('GET', `/v1/ingestion/stats?from=${BASE}&to=${BASE}`);
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(problems(res.body)).toEqual([{ path: 'from', rule: 'range' }]);
+  });
+});
+
+describe('routing', () => {
+  it('answers 404 for an unknown route', async () => {
+    // Act
+    const res = await call<ErrorBody>('GET', '/v1/nothing-here');
+
+    // Assess
+    expect(res.status).toBe(404);
+  });
+
+  it.each([
+    ['GET', '/v1/events'],
+    ['DELETE', '/v1/series'],
+    ['POST', '/v1/ingestion/stats'],
+  ])('answers 405 for %s %s', async (method, path) => {
+    // Act
+    const res = await call<ErrorBody>(method, path, method === 'POST' ? '{}' : undefined);
+
+    // Assess
+    expect(res.status).toBe(405);
+  });
+});
