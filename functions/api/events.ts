@@ -7,14 +7,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EventCollector } from '../../src/collector/index.ts';
-import { type ValidationIssue, validateEventBatch } from '../../src/core/events/index.ts';
+import { EVENT_LIMITS, type ValidationIssue, validateEventBatch } from '../../src/core/events/index.ts';
 import { requiredEnv } from '../commons/env.ts';
 import { badRequest, httpErrorHandler, json, parseJsonBody } from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
 import { clients } from '../commons/ports.ts';
 
 /** At most this many events per request: one PutRecords request's worth. */
-export const MAX_EVENTS_PER_REQUEST = 500;
+export const MAX_EVENTS_PER_REQUEST = EVENT_LIMITS.maxBatchEvents;
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 const collector = new EventCollector({
