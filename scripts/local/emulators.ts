@@ -16,6 +16,12 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 
 // The three emulators are CommonJS without type declarations: describe the little we use.
 type EmulatorServerFactory = (options: Record<string, unknown>) => Server;
@@ -119,5 +125,25 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Creates a table and waits until it is ACTIVE. dynalite (like DynamoDB) answers CreateTable at once but
+ * flips the table to ACTIVE on a timer; a write before that fails with ResourceNotFoundException, which
+ * a loaded machine makes likely.
+ */
+export async function createTableAndWait(
+  dynamodb: DynamoDBClient,
+  input: CreateTableCommandInput,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await dynamodb.send(new CreateTableCommand(input));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: input.TableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`table ${input.TableName} not ACTIVE after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }

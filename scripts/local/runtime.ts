@@ -10,12 +10,12 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { type Clients, createClients } from '../../src/adapters/clients.ts';
 import { type StackTemplate, synthesizeTemplates } from './assembly.ts';
-import { startEmulators } from './emulators.ts';
+import { createTableAndWait, startEmulators } from './emulators.ts';
 import { KinesisEventSource, LocalQueue, SqsEventSource } from './event-sources.ts';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 import { LocalFunction } from './functions.ts';
@@ -121,7 +121,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           case 'AWS::DynamoDB::Table':
           case 'AWS::DynamoDB::GlobalTable': {
             const name = `${stackName}-${id}`;
-            await clients.dynamodb.send(new CreateTableCommand(toTableInput(name, p)));
+            await createTableAndWait(clients.dynamodb, toTableInput(name, p));
             names.tables.push(name);
             resolver.add({
               ...base,

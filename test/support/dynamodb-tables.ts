@@ -2,7 +2,8 @@
  * Creates the project's DynamoDB tables on an emulator (or any endpoint) with the key schemas of
  * src/adapters/tables.ts, the same ones the CDK stacks use.
  */
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTableAndWait } from '../../scripts/local/emulators.ts';
 import { DOCUMENTS_TABLE, SERIES_TABLE } from '../../src/adapters/tables.ts';
 
 export interface TestTableNames {
@@ -24,45 +25,41 @@ export async function createTablesForTest(
   const suffix = `${process.pid}-${tableCounter}`;
   const names = { documents: `${prefix}-documents-${suffix}`, series: `${prefix}-series-${suffix}` };
   const { partitionKey, sortKey, byKindIndex } = DOCUMENTS_TABLE;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: names.documents,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: partitionKey, AttributeType: 'S' },
-        { AttributeName: sortKey, AttributeType: 'S' },
-        { AttributeName: byKindIndex.partitionKey, AttributeType: 'S' },
-        { AttributeName: byKindIndex.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: 'HASH' },
-        { AttributeName: sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: byKindIndex.name,
-          KeySchema: [
-            { AttributeName: byKindIndex.partitionKey, KeyType: 'HASH' },
-            { AttributeName: byKindIndex.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: names.series,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: SERIES_TABLE.partitionKey, AttributeType: 'S' },
-        { AttributeName: SERIES_TABLE.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: SERIES_TABLE.partitionKey, KeyType: 'HASH' },
-        { AttributeName: SERIES_TABLE.sortKey, KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createTableAndWait(dynamodb, {
+    TableName: names.documents,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' },
+      { AttributeName: sortKey, AttributeType: 'S' },
+      { AttributeName: byKindIndex.partitionKey, AttributeType: 'S' },
+      { AttributeName: byKindIndex.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: byKindIndex.name,
+        KeySchema: [
+          { AttributeName: byKindIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: byKindIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  });
+  await createTableAndWait(dynamodb, {
+    TableName: names.series,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: SERIES_TABLE.partitionKey, AttributeType: 'S' },
+      { AttributeName: SERIES_TABLE.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: SERIES_TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: SERIES_TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+  });
   return names;
 }
