@@ -4,20 +4,9 @@
  * through the collector library onto the stream, then the real ingest path.
  */
 import type { AllUseEvent } from '../../src/core/events/index.ts';
+import { mulberry32 } from '../../src/core/random.ts';
 
 const COMPONENTS = ['protocol-engine', 'trading-engine', 'account-manager'] as const;
-
-/** A tiny seeded generator (mulberry32) so the sample is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function isoWeek(ms: number): string {
   const d = new Date(ms);
@@ -31,7 +20,7 @@ function isoWeek(ms: number): string {
 }
 
 export function sampleEvents(now: number = Date.now()): AllUseEvent[] {
-  const random = rng(20261124);
+  const random = mulberry32(20261124);
   const start = Math.floor(now / 60_000) * 60_000 - 60 * 60_000;
   const events: AllUseEvent[] = [];
   for (let minute = 0; minute < 60; minute++) {

@@ -1,0 +1,176 @@
+/**
+ * Numerical helpers shared by the anomaly detectors: the complementary error function to near double
+ * precision (the detectors rank points by tail probabilities that reach 1e-12 and below, so a 1e-7
+ * approximation would merge distinct scores into ties and change NAB thresholds), Gaussian tails, and
+ * a sorted sliding window for rolling quantiles.
+ */
+
+const SQRT_PI = Math.sqrt(Math.PI);
+
+/**
+ * erfc(x) to about 1e-15 relative error: Maclaurin series of erf below 2, Lentz's continued fraction above.
+ *
+ * @example
+ * erfc(0); // 1
+ * erfc(1); // 0.15729920705028513
+ */
+export function erfc(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 2) {
+    // erf(x) = 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1))
+    const x2 = x * x;
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 100; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 1 - (2 / SQRT_PI) * sum;
+  }
+  if (x > 27) return 0;
+  // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), modified Lentz.
+  const tiny = 1e-300;
+  let f = x;
+  let c = x;
+  let d = 0;
+  for (let n = 1; n < 500; n++) {
+    const a = n / 2;
+    d = x + a * d;
+    d = d === 0 ? tiny : 1 / d;
+    c = x + a / c;
+    if (c === 0) c = tiny;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(-x * x) / SQRT_PI / f;
+}
+
+/**
+ * Upper tail probability of N(mean, std²) beyond x, mirrored below the mean (NAB's normalProbability).
+ */
+export function normalTail(x: number, mean: number, std: number): number {
+  const z = Math.abs(x - mean) / std;
+  return 0.5 * erfc(z / Math.SQRT2);
+}
+
+/** Two-sided Gaussian surprise of a z-score in [0, 1): erf(|z|/√2) = 1 - P(|Z| ≥ |z|). */
+export function gaussianSurprise(z: number): number {
+  const a = Math.abs(z);
+  if (!Number.isFinite(a)) return 1;
+  return 1 - erfc(a / Math.SQRT2);
+}
+
+/** Checks a numeric parameter and throws an error naming it and the rule it broke. */
+export function checkParam(
+  name: string,
+  value: unknown,
+  rule: 'positive' | 'nonNegative' | 'unit' | 'integer>=1' | 'integer>=2' | 'finite',
+): number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (rule === 'finite' ||
+      (rule === 'positive' && value > 0) ||
+      (rule === 'nonNegative' && value >= 0) ||
+      (rule === 'unit' && value > 0 && value <= 1) ||
+      (rule === 'integer>=1' && Number.isInteger(value) && value >= 1) ||
+      (rule === 'integer>=2' && Number.isInteger(value) && value >= 2));
+  if (!ok) {
+    const text = {
+      positive: 'a finite number > 0',
+      nonNegative: 'a finite number >= 0',
+      unit: 'a number in (0, 1]',
+      'integer>=1': 'an integer >= 1',
+      'integer>=2': 'an integer >= 2',
+      finite: 'a finite number',
+    }[rule];
+    throw new RangeError(`${name} must be ${text}, got ${String(value)}`);
+  }
+  return value as number;
+}
+
+/**
+ * Sliding window of the last `capacity` values kept both in arrival order (ring) and sorted, so rolling
+ * quantiles cost a binary search and a memmove per update instead of a sort.
+ * Its state is two plain arrays and a head index, so it serialises to JSON exactly.
+ */
+export class SortedWindow {
+  readonly capacity: number;
+  ring: number[];
+  sorted: number[];
+  head: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.ring = [];
+    this.sorted = [];
+    this.head = 0;
+  }
+
+  get size(): number {
+    return this.ring.length;
+  }
+
+  /** Adds a value, dropping the oldest one once the window is full. */
+  push(value: number): void {
+    if (this.ring.length < this.capacity) {
+      this.ring.push(value);
+    } else {
+      const old = this.ring[this.head] as number;
+      this.ring[this.head] = value;
+      this.head = (this.head + 1) % this.capacity;
+      this.sorted.splice(lowerBound(this.sorted, old), 1);
+    }
+    this.sorted.splice(upperBound(this.sorted, value), 0, value);
+  }
+
+  /** Quantile by linear interpolation between order statistics (numpy's default). */
+  quantile(q: number): number {
+    const n = this.sorted.length;
+    if (n === 0) return Number.NaN;
+    const pos = q * (n - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, n - 1);
+    const a = this.sorted[lo] as number;
+    const b = this.sorted[hi] as number;
+    return a + (b - a) * (pos - lo);
+  }
+
+  toJSON(): { capacity: number; ring: number[]; head: number } {
+    return { capacity: this.capacity, ring: this.ring.slice(), head: this.head };
+  }
+
+  static fromJSON(json: { capacity: number; ring: number[]; head: number }): SortedWindow {
+    const w = new SortedWindow(json.capacity);
+    w.ring = json.ring.slice();
+    w.head = json.head;
+    w.sorted = json.ring.slice().sort((a, b) => a - b);
+    return w;
+  }
+}
+
+function lowerBound(a: number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(a: number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,464 @@
+/**
+ * Statistical online detectors: rolling robust quantiles, EWMA and CUSUM control charts, a Holt forecast
+ * residual and a seasonal (Holt-Winters additive) residual with automatic period detection.
+ *
+ * Each turns the current point into a standardised deviation z computed from the past only, and reports
+ * squashZ(z) = z² / (z² + 9) (0.5 at 3 sigma). That map is monotone and does not saturate to exactly 1
+ * until |z| ~ 1e8, so distinct deviations keep distinct scores, which a threshold sweep needs.
+ */
+import { checkParam, SortedWindow } from './math.ts';
+import { type AnomalyDetector, checkPoint, cloneJSON, type DetectorJSON } from './types.ts';
+
+/** Maps a standardised deviation to [0, 1): 0.5 at |z| = 3, 0.8 at 6, 0.99 at 30. */
+export function squashZ(z: number): number {
+  if (!Number.isFinite(z)) return 1;
+  const z2 = z * z;
+  return z2 / (z2 + 9);
+}
+
+/** Scale floor so that flat series still give finite z: relative to the level, never exactly zero. */
+function floorScale(scale: number, level: number): number {
+  const floor = 1e-9 * (1 + Math.abs(level));
+  return Math.max(scale, floor);
+}
+
+// ---------------------------------------------------------------- robust
+
+/** Parameters of {@link RobustDetector}. */
+export interface RobustParams {
+  /** Points in the rolling window. @default 288 */
+  readonly window: number;
+  /** Points before scoring starts. @default 20 */
+  readonly minPoints: number;
+}
+
+/**
+ * Rolling median and interquartile range: z = (x - median) / (IQR / 1.349). Outliers in the window move
+ * neither statistic much, unlike a mean and standard deviation.
+ */
+export class RobustDetector implements AnomalyDetector {
+  readonly kind = 'robust';
+  readonly params: RobustParams;
+  private w: SortedWindow;
+
+  constructor(params: Partial<RobustParams> = {}) {
+    const p = { window: 288, minPoints: 20, ...params };
+    checkParam('window', p.window, 'integer>=2');
+    checkParam('minPoints', p.minPoints, 'integer>=1');
+    this.params = p;
+    this.w = new SortedWindow(p.window);
+  }
+
+  update(time: number, value: number): number {
+    checkPoint(time, value);
+    let score = 0;
+    if (this.w.size >= this.params.minPoints) {
+      const w = this.w;
+      const med = w.quantile(0.5);
+      // Series with many repeated values have a zero IQR; widen to outer quantiles, then to the range.
+      let scale = (w.quantile(0.75) - w.quantile(0.25)) / 1.349;
+      if (scale === 0) scale = (w.quantile(0.95) - w.quantile(0.05)) / 3.29;
+      if (scale === 0) scale = (w.quantile(1) - w.quantile(0)) / 6;
+      score = squashZ((value - med) / floorScale(scale, med));
+    }
+    this.w.push(value);
+    return score;
+  }
+
+  toJSON(): DetectorJSON {
+    return { kind: this.kind, params: { ...this.params }, state: this.w.toJSON() };
+  }
+
+  static fromJSON(json: DetectorJSON): RobustDetector {
+    const d = new RobustDetector(json.params as Partial<RobustParams>);
+    d.w = SortedWindow.fromJSON(json.state as ReturnType<SortedWindow['toJSON']>);
+    return d;
+  }
+}
+
+// ---------------------------------------------------------------- EWMA chart
+
+/** Parameters of {@link EwmaDetector}. */
+export interface EwmaParams {
+  /** Smoothing of the chart statistic (λ). @default 0.3 */
+  readonly lambda: number;
+  /** Smoothing of the in-control mean and variance estimates. @default 0.01 */
+  readonly alpha: number;
+}
+
+interface EwmaState {
+  n: number;
+  mean: number;
+  variance: number;
+  chart: number;
+}
+
+/**
+ * EWMA control chart (Roberts 1959): c = λx + (1-λ)c, compared with the in-control mean in units of its
+ * asymptotic standard deviation σ·sqrt(λ/(2-λ)). The in-control mean and σ are slow exponential averages.
+ */
+export class EwmaDetector implements AnomalyDetector {
+  readonly kind = 'ewma';
+  readonly params: EwmaParams;
+  private s: EwmaState = { n: 0, mean: 0, variance: 0, chart: 0 };
+
+  constructor(params: Partial<EwmaParams> = {}) {
+    const p = { lambda: 0.3, alpha: 0.01, ...params };
+    checkParam('lambda', p.lambda, 'unit');
+    checkParam('alpha', p.alpha, 'unit');
+    this.params = p;
+  }
+
+  update(time: number, value: number): number {
+    checkPoint(time, value);
+    const s = this.s;
+    const { lambda, alpha } = this.params;
+    if (s.n === 0) {
+      s.n = 1;
+      s.mean = value;
+      s.chart = value;
+      return 0;
+    }
+    s.chart = lambda * value + (1 - lambda) * s.chart;
+    const sd = floorScale(Math.sqrt(s.variance), s.mean) * Math.sqrt(lambda / (2 - lambda));
+    const score = s.n < 10 ? 0 : squashZ((s.chart - s.mean) / sd);
+    const d = value - s.mean;
+    const a = Math.max(alpha, 1 / (s.n + 1));
+    s.mean += a * d;
+    s.variance = (1 - a) * (s.variance + a * d * d);
+    s.n++;
+    return score;
+  }
+
+  toJSON(): DetectorJSON {
+    return { kind: this.kind, params: { ...this.params }, state: { ...this.s } };
+  }
+
+  static fromJSON(json: DetectorJSON): EwmaDetector {
+    const d = new EwmaDetector(json.params as Partial<EwmaParams>);
+    d.s = { ...(json.state as EwmaState) };
+    return d;
+  }
+}
+
+// ---------------------------------------------------------------- CUSUM chart
+
+/** Parameters of {@link CusumDetector}. */
+export interface CusumParams {
+  /** Allowance k in standard deviations. @default 0.5 */
+  readonly k: number;
+  /** Decision interval h in standard deviations; the sums restart after crossing it. @default 5 */
+  readonly h: number;
+  /** Smoothing of the in-control mean and variance. @default 0.01 */
+  readonly alpha: number;
+}
+
+interface CusumState {
+  n: number;
+  mean: number;
+  variance: number;
+  hi: number;
+  lo: number;
+}
+
+/**
+ * Two-sided tabular CUSUM (Page 1954) on values standardised by slow exponential mean and variance;
+ * score = S / (S + h) with S the larger one-sided sum, so crossing h scores 0.5.
+ */
+export class CusumDetector implements AnomalyDetector {
+  readonly kind = 'cusum';
+  readonly params: CusumParams;
+  private s: CusumState = { n: 0, mean: 0, variance: 0, hi: 0, lo: 0 };
+
+  constructor(params: Partial<CusumParams> = {}) {
+    const p = { k: 0.5, h: 5, alpha: 0.01, ...params };
+    checkParam('k', p.k, 'nonNegative');
+    checkParam('h', p.h, 'positive');
+    checkParam('alpha', p.alpha, 'unit');
+    this.params = p;
+  }
+
+  update(time: number, value: number): number {
+    checkPoint(time, value);
+    const s = this.s;
+    const { k, h, alpha } = this.params;
+    if (s.n === 0) {
+      s.n = 1;
+      s.mean = value;
+      return 0;
+    }
+    let score = 0;
+    if (s.n >= 10) {
+      const u = (value - s.mean) / floorScale(Math.sqrt(s.variance), s.mean);
+      s.hi = Math.max(0, s.hi + u - k);
+      s.lo = Math.max(0, s.lo - u - k);
+      const stat = Math.max(s.hi, s.lo);
+      score = Number.isFinite(stat) ? stat / (stat + h) : 1;
+      if (stat > h) {
+        s.hi = 0;
+        s.lo = 0;
+      }
+    }
+    const d = value - s.mean;
+    const a = Math.max(alpha, 1 / (s.n + 1));
+    s.mean += a * d;
+    s.variance = (1 - a) * (s.variance + a * d * d);
+    s.n++;
+    return score;
+  }
+
+  toJSON(): DetectorJSON {
+    return { kind: this.kind, params: { ...this.params }, state: { ...this.s } };
+  }
+
+  static fromJSON(json: DetectorJSON): CusumDetector {
+    const d = new CusumDetector(json.params as Partial<CusumParams>);
+    d.s = { ...(json.state as CusumState) };
+    return d;
+  }
+}
+
+// ---------------------------------------------------------------- Holt forecast residual
+
+/** Parameters of {@link HoltDetector}. */
+export interface HoltParams {
+  /** Level smoothing. @default 0.5 */
+  readonly alpha: number;
+  /** Trend smoothing. @default 0.05 */
+  readonly beta: number;
+  /** Smoothing of the mean absolute one-step error. @default 0.02 */
+  readonly errorAlpha: number;
+}
+
+interface HoltState {
+  n: number;
+  level: number;
+  trend: number;
+  mae: number;
+}
+
+/**
+ * Forecast residual: Holt's linear method forecasts the next point; z = error / (1.2533 · MAE), the
+ * mean absolute one-step error scaled to a Gaussian standard deviation.
+ */
+export class HoltDetector implements AnomalyDetector {
+  readonly kind = 'holt';
+  readonly params: HoltParams;
+  private s: HoltState = { n: 0, level: 0, trend: 0, mae: 0 };
+
+  constructor(params: Partial<HoltParams> = {}) {
+    const p = { alpha: 0.5, beta: 0.05, errorAlpha: 0.02, ...params };
+    checkParam('alpha', p.alpha, 'unit');
+    checkParam('beta', p.beta, 'unit');
+    checkParam('errorAlpha', p.errorAlpha, 'unit');
+    this.params = p;
+  }
+
+  update(time: number, value: number): number {
+    checkPoint(time, value);
+    const s = this.s;
+    const { alpha, beta, errorAlpha } = this.params;
+    if (s.n === 0) {
+      s.n = 1;
+      s.level = value;
+      return 0;
+    }
+    const forecast = s.level + s.trend;
+    const err = value - forecast;
+    const score = s.n < 10 ? 0 : squashZ(err / (1.2533 * floorScale(s.mae, s.level)));
+    const a = Math.max(errorAlpha, 1 / s.n);
+    s.mae += a * (Math.abs(err) - s.mae);
+    const prevLevel = s.level;
+    s.level = alpha * value + (1 - alpha) * forecast;
+    s.trend = beta * (s.level - prevLevel) + (1 - beta) * s.trend;
+    s.n++;
+    return score;
+  }
+
+  toJSON(): DetectorJSON {
+    return { kind: this.kind, params: { ...this.params }, state: { ...this.s } };
+  }
+
+  static fromJSON(json: DetectorJSON): HoltDetector {
+    const d = new HoltDetector(json.params as Partial<HoltParams>);
+    d.s = { ...(json.state as HoltState) };
+    return d;
+  }
+}
+
+// ---------------------------------------------------------------- seasonal residual
+
+/** Parameters of {@link SeasonalDetector}. */
+export interface SeasonalParams {
+  /** Season length in points; 0 = detect it from the autocorrelation of the first `detectAt` points. @default 0 */
+  readonly period: number;
+  /** Points collected before the period is detected. @default 900 */
+  readonly detectAt: number;
+  /** Shortest and longest period considered. @default 4, 300 */
+  readonly minPeriod: number;
+  readonly maxPeriod: number;
+  /** Autocorrelation a period needs to be accepted; below it the series is treated as non-seasonal. @default 0.3 */
+  readonly minAcf: number;
+  /** Level smoothing. @default 0.1 */
+  readonly alpha: number;
+  /** Seasonal profile smoothing. @default 0.2 */
+  readonly gamma: number;
+  /** Smoothing of the mean absolute residual. @default 0.02 */
+  readonly errorAlpha: number;
+}
+
+interface SeasonalState {
+  n: number;
+  period: number;
+  buffer: number[];
+  level: number;
+  profile: number[];
+  mae: number;
+}
+
+/**
+ * Seasonal residual: additive Holt-Winters without trend (level + per-phase profile). The period is given,
+ * or taken as the lag of the highest autocorrelation peak over the first `detectAt` points; until then, and
+ * for non-seasonal series, the profile is flat and the detector is a level residual.
+ */
+export class SeasonalDetector implements AnomalyDetector {
+  readonly kind = 'seasonal';
+  readonly params: SeasonalParams;
+  private s: SeasonalState;
+
+  constructor(params: Partial<SeasonalParams> = {}) {
+    const p: SeasonalParams = {
+      period: 0,
+      detectAt: 900,
+      minPeriod: 4,
+      maxPeriod: 300,
+      minAcf: 0.3,
+      alpha: 0.1,
+      gamma: 0.2,
+      errorAlpha: 0.02,
+      ...params,
+    };
+    checkParam('period', p.period, 'nonNegative');
+    if (!Number.isInteger(p.period)) throw new RangeError(`period must be an integer >= 0, got ${p.period}`);
+    checkParam('minPeriod', p.minPeriod, 'integer>=2');
+    checkParam('maxPeriod', p.maxPeriod, 'integer>=2');
+    if (p.maxPeriod < p.minPeriod)
+      throw new RangeError(`maxPeriod must be >= minPeriod, got ${p.maxPeriod} < ${p.minPeriod}`);
+    checkParam('detectAt', p.detectAt, 'integer>=2');
+    if (p.period === 0 && p.detectAt < 2 * p.maxPeriod) {
+      throw new RangeError(
+        `detectAt must be >= 2 * maxPeriod to detect a period, got ${p.detectAt} < ${2 * p.maxPeriod}`,
+      );
+    }
+    checkParam('alpha', p.alpha, 'unit');
+    checkParam('gamma', p.gamma, 'unit');
+    checkParam('errorAlpha', p.errorAlpha, 'unit');
+    this.params = p;
+    this.s = {
+      n: 0,
+      period: p.period,
+      buffer: [],
+      level: 0,
+      profile: p.period > 0 ? new Array(p.period).fill(0) : [],
+      mae: 0,
+    };
+  }
+
+  update(time: number, value: number): number {
+    checkPoint(time, value);
+    const s = this.s;
+    const p = this.params;
+    if (s.n === 0) {
+      s.level = value;
+      s.n = 1;
+      if (s.period === 0) s.buffer.push(value);
+      return 0;
+    }
+    const phase = s.period > 0 ? s.n % s.period : 0;
+    const seasonal = s.period > 0 ? (s.profile[phase] as number) : 0;
+    const err = value - (s.level + seasonal);
+    const score = s.n < 10 ? 0 : squashZ(err / (1.2533 * floorScale(s.mae, s.level)));
+    const a = Math.max(p.errorAlpha, 1 / s.n);
+    s.mae += a * (Math.abs(err) - s.mae);
+    s.level = p.alpha * (value - seasonal) + (1 - p.alpha) * s.level;
+    if (s.period > 0) s.profile[phase] = p.gamma * (value - s.level) + (1 - p.gamma) * seasonal;
+    s.n++;
+    if (s.period === 0) {
+      s.buffer.push(value);
+      if (s.buffer.length >= p.detectAt) this.detect();
+    }
+    return score;
+  }
+
+  /** Picks the period from the autocorrelation of the buffered points and seeds the profile from them. */
+  private detect(): void {
+    const s = this.s;
+    const p = this.params;
+    const x = s.buffer;
+    const period = detectPeriod(x, p.minPeriod, p.maxPeriod, p.minAcf);
+    s.buffer = [];
+    if (period === 0) {
+      // Non-seasonal: a profile of length 1 is a constant 0 offset, and marks detection as done.
+      s.period = 1;
+      s.profile = [0];
+      return;
+    }
+    const sums = new Array<number>(period).fill(0);
+    const counts = new Array<number>(period).fill(0);
+    let total = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i] as number;
+      sums[i % period] = (sums[i % period] as number) + v;
+      counts[i % period] = (counts[i % period] as number) + 1;
+      total += v;
+    }
+    const mean = total / x.length;
+    s.profile = sums.map((v, i) => v / (counts[i] as number) - mean);
+    s.period = period;
+    // The profile is indexed by n % period, and n has advanced to x.length.
+  }
+
+  toJSON(): DetectorJSON {
+    return { kind: this.kind, params: { ...this.params }, state: cloneJSON(this.s) };
+  }
+
+  static fromJSON(json: DetectorJSON): SeasonalDetector {
+    const d = new SeasonalDetector(json.params as Partial<SeasonalParams>);
+    d.s = cloneJSON(json.state as SeasonalState);
+    return d;
+  }
+}
+
+/**
+ * Season length by autocorrelation: the lag in [minLag, maxLag] of the highest local ACF peak, or 0 when
+ * no peak reaches `minAcf` (or the series is constant).
+ *
+ * @example
+ * detectPeriod(Array.from({ length: 200 }, (_, i) => Math.sin((2 * Math.PI * i) / 24)), 2, 60, 0.3); // 24
+ */
+export function detectPeriod(x: readonly number[], minLag: number, maxLag: number, minAcf: number): number {
+  const n = x.length;
+  let mean = 0;
+  for (const v of x) mean += v;
+  mean /= n;
+  let c0 = 0;
+  for (const v of x) c0 += (v - mean) * (v - mean);
+  if (c0 === 0) return 0;
+  const top = Math.min(maxLag + 1, n - 2);
+  const acf = new Array<number>(top + 1).fill(0);
+  for (let lag = Math.max(1, minLag - 1); lag <= top; lag++) {
+    let c = 0;
+    for (let i = lag; i < n; i++) c += ((x[i] as number) - mean) * ((x[i - lag] as number) - mean);
+    acf[lag] = c / c0;
+  }
+  let best = 0;
+  let bestAcf = minAcf;
+  for (let lag = minLag; lag <= Math.min(maxLag, top - 1); lag++) {
+    const a = acf[lag] as number;
+    if (a >= bestAcf && a >= (acf[lag - 1] as number) && a >= (acf[lag + 1] as number)) {
+      best = lag;
+      bestAcf = a;
+    }
+  }
+  return best;
+}
