@@ -1,0 +1,392 @@
+/**
+ * Exponential smoothing in state-space form, ETS(error, trend, season) of Hyndman, Koehler, Ord & Snyder
+ * (2008): additive or multiplicative error, none / additive / additive-damped trend, none / additive /
+ * multiplicative season. Parameters by maximum likelihood (Nelder-Mead on logistic-transformed smoothing
+ * parameters with the "usual" bounds of R's forecast::ets, plus the initial level and slope); initial seasonal
+ * states come from a classical decomposition of the first cycles and stay fixed, which keeps a fit with
+ * m = 24 to a handful of parameters. Model choice by AICc over the admissible variants.
+ *
+ * Why written here: no maintained JavaScript library offers ETS with likelihood fitting, AICc selection and
+ * prediction intervals (the npm forecasting packages are unmaintained Holt-Winters ports with fixed
+ * parameters and no intervals).
+ */
+import { mulberry32, normal } from '../../random.ts';
+import { nelderMead } from './optim.ts';
+import { decompose } from './seasonality.ts';
+import { linearFit, mean, sortedQuantile, zForLevel } from './stats.ts';
+
+export type ErrorType = 'A' | 'M';
+export type TrendType = 'N' | 'A' | 'Ad';
+export type SeasonType = 'N' | 'A' | 'M';
+
+/** One ETS variant; `m` is the seasonal period (1 when there is no season). */
+export interface EtsSpec {
+  readonly error: ErrorType;
+  readonly trend: TrendType;
+  readonly season: SeasonType;
+  readonly m: number;
+}
+
+/** A fitted ETS model: parameters, final states and fit statistics. */
+export interface EtsFit {
+  readonly spec: EtsSpec;
+  /** Conventional name, e.g. "ETS(M,Ad,M)". */
+  readonly name: string;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly gamma: number;
+  readonly phi: number;
+  /** Final level, slope and seasonal states (seasonal[t % m] is the state for time t). */
+  readonly level: number;
+  readonly slope: number;
+  readonly seasonal: readonly number[];
+  readonly n: number;
+  /** Residual variance (relative errors for a multiplicative error), divided by n - k. */
+  readonly sigma2: number;
+  /** -2 log likelihood up to a constant shared by all variants on the same data. */
+  readonly lik: number;
+  readonly aicc: number;
+  /** Number of estimated parameters, counting initial states and the variance. */
+  readonly k: number;
+  /** One-step in-sample fitted values. */
+  readonly fitted: number[];
+}
+
+/** Short name of a spec, e.g. ETS(A,Ad,N). */
+export function etsName(spec: EtsSpec): string {
+  return `ETS(${spec.error},${spec.trend},${spec.season})`;
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const logit = (p: number): number => Math.log(p / (1 - p));
+const LOW = 1e-4;
+
+interface Params {
+  alpha: number;
+  beta: number;
+  gamma: number;
+  phi: number;
+  l0: number;
+  b0: number;
+}
+
+interface RunResult {
+  lik: number;
+  sse: number;
+  level: number;
+  slope: number;
+}
+
+/** Runs the filter over y; `seas` holds the initial seasonal states on entry and the final ones on exit. */
+function runFilter(
+  y: readonly number[],
+  spec: EtsSpec,
+  p: Params,
+  seas: Float64Array,
+  fitted: number[] | null,
+): RunResult {
+  const n = y.length;
+  const { m } = spec;
+  const addSeason = spec.season === 'A';
+  const mulSeason = spec.season === 'M';
+  const hasTrend = spec.trend !== 'N';
+  const phi = spec.trend === 'Ad' ? p.phi : 1;
+  const { alpha, beta, gamma } = p;
+  let l = p.l0;
+  let b = hasTrend ? p.b0 : 0;
+  let sse = 0;
+  let logSum = 0;
+  for (let t = 0; t < n; t++) {
+    const j = t % m;
+    const s = seas[j] as number;
+    const bp = phi * b;
+    const base = l + bp;
+    const mu = addSeason ? base + s : mulSeason ? base * s : base;
+    if (fitted) fitted.push(mu);
+    const yt = y[t] as number;
+    const d = yt - mu;
+    if (spec.error === 'M') {
+      if (!(mu > 0)) return { lik: Number.POSITIVE_INFINITY, sse, level: l, slope: b };
+      const e = d / mu;
+      sse += e * e;
+      logSum += Math.log(mu);
+    } else {
+      sse += d * d;
+    }
+    if (mulSeason) {
+      if (!(s > 0) || !(base > 0)) return { lik: Number.POSITIVE_INFINITY, sse, level: l, slope: b };
+      l = base + (alpha * d) / s;
+      b = bp + (beta * d) / s;
+      seas[j] = s + (gamma * d) / base;
+    } else {
+      l = base + alpha * d;
+      b = bp + beta * d;
+      if (addSeason) seas[j] = s + gamma * d;
+    }
+  }
+  // A perfect fit (constant series) has sse = 0; a floor keeps it the best value instead of -Infinity/NaN.
+  const mse = Math.max(sse / n, 1e-300);
+  const lik = spec.error === 'M' ? n * Math.log(mse) + 2 * logSum : n * Math.log(mse);
+  return { lik: Number.isFinite(lik) ? lik : Number.POSITIVE_INFINITY, sse, level: l, slope: b };
+}
+
+interface Init {
+  l0: number;
+  b0: number;
+  s0: Float64Array;
+  scale: number;
+}
+
+function initialStates(y: readonly number[], spec: EtsSpec): Init {
+  const n = y.length;
+  const { m } = spec;
+  const s0 = new Float64Array(m).fill(spec.season === 'M' ? 1 : 0);
+  let ysa = y.slice();
+  if (spec.season !== 'N') {
+    const dec = decompose(y, m, spec.season === 'M' ? 'multiplicative' : 'additive');
+    for (let j = 0; j < m; j++) s0[j] = dec.figure[j] as number;
+    ysa = y.map((v, t) => (spec.season === 'M' ? v / (s0[t % m] as number) : v - (s0[t % m] as number)));
+  }
+  const maxn = Math.min(Math.max(10, 2 * m), n);
+  const head = ysa.slice(0, maxn);
+  let l0: number;
+  let b0 = 0;
+  if (spec.trend !== 'N' && maxn >= 2) {
+    const fit = linearFit(head);
+    l0 = fit.intercept;
+    b0 = fit.slope;
+  } else {
+    l0 = mean(head);
+  }
+  let sd = 0;
+  const ym = mean(y);
+  for (const v of y) sd += (v - ym) ** 2;
+  sd = Math.sqrt(sd / Math.max(1, n - 1));
+  const scale = sd > 0 ? sd : Math.abs(ym) > 0 ? Math.abs(ym) * 0.01 : 1;
+  return { l0, b0, s0, scale };
+}
+
+/** Options of {@link fitEts}. */
+export interface EtsFitOptions {
+  /** Evaluation budget of each Nelder-Mead run. @default 150 per free parameter */
+  readonly maxEvaluations?: number;
+}
+
+/**
+ * Fits one ETS variant by maximum likelihood.
+ *
+ * @example
+ * const fit = fitEts([10, 12, 11, 13, 12, 14, 13, 15], { error: 'A', trend: 'Ad', season: 'N', m: 1 });
+ */
+export function fitEts(y: readonly number[], spec: EtsSpec, options: EtsFitOptions = {}): EtsFit {
+  const n = y.length;
+  const hasTrend = spec.trend !== 'N';
+  const damped = spec.trend === 'Ad';
+  const hasSeason = spec.season !== 'N';
+  const init = initialStates(y, spec);
+  const seas = new Float64Array(spec.m);
+  // Free vector: [alpha, beta?, gamma?, phi?, l0, b0?] in unconstrained coordinates.
+  const decode = (x: readonly number[]): Params => {
+    let i = 0;
+    const alpha = LOW + (1 - 2 * LOW) * sigmoid(x[i++] as number);
+    const beta = hasTrend ? LOW + (alpha - LOW) * sigmoid(x[i++] as number) : 0;
+    const gamma = hasSeason ? LOW + (1 - alpha - LOW) * sigmoid(x[i++] as number) : 0;
+    const phi = damped ? 0.8 + 0.18 * sigmoid(x[i++] as number) : 1;
+    const l0 = init.l0 + init.scale * (x[i++] as number);
+    const b0 = hasTrend ? init.b0 + (init.scale / 10) * (x[i++] as number) : 0;
+    return { alpha, beta, gamma, phi, l0, b0 };
+  };
+  const x0: number[] = [logit((0.2 - LOW) / (1 - 2 * LOW))];
+  if (hasTrend) x0.push(logit(0.1));
+  if (hasSeason) x0.push(logit(0.05));
+  if (damped) x0.push(logit((0.97 - 0.8) / 0.18));
+  x0.push(0);
+  if (hasTrend) x0.push(0);
+  const objective = (x: readonly number[]): number => {
+    seas.set(init.s0);
+    return runFilter(y, spec, decode(x), seas, null).lik;
+  };
+  const budget = options.maxEvaluations ?? 150 * x0.length;
+  const step = x0.map(() => 0.5);
+  let best = nelderMead(objective, x0, { step, maxEvaluations: budget, tolerance: 1e-7 });
+  // Likelihoods of these models are often bimodal in alpha (a smooth level versus a random walk), so a second
+  // start near alpha = 0.9 is cheaper insurance than restarts from the first optimum.
+  const alt = x0.slice();
+  alt[0] = logit(0.9);
+  const second = nelderMead(objective, alt, { step, maxEvaluations: budget, tolerance: 1e-7 });
+  if (second.value < best.value) best = second;
+  const p = decode(best.x);
+  seas.set(init.s0);
+  const fitted: number[] = [];
+  const run = runFilter(y, spec, p, seas, fitted);
+  const k =
+    1 +
+    (hasTrend ? 1 : 0) +
+    (hasSeason ? 1 : 0) +
+    (damped ? 1 : 0) +
+    1 +
+    (hasTrend ? 1 : 0) +
+    (hasSeason ? spec.m - 1 : 0) +
+    1;
+  const lik = run.lik;
+  const aic = lik + 2 * k;
+  const aicc = n - k - 1 > 0 ? aic + (2 * k * (k + 1)) / (n - k - 1) : Number.POSITIVE_INFINITY;
+  const sigma2 = run.sse / Math.max(1, n - k);
+  return {
+    spec,
+    name: etsName(spec),
+    alpha: p.alpha,
+    beta: p.beta,
+    gamma: p.gamma,
+    phi: p.phi,
+    level: run.level,
+    slope: run.slope,
+    seasonal: Array.from(seas),
+    n,
+    sigma2,
+    lik,
+    aicc,
+    k,
+    fitted,
+  };
+}
+
+/** Point forecasts and central prediction intervals of a fitted ETS model. */
+export interface EtsForecast {
+  readonly mean: number[];
+  readonly lower: Record<number, number[]>;
+  readonly upper: Record<number, number[]>;
+}
+
+function pointForecast(fit: EtsFit, h: number): number[] {
+  const { spec } = fit;
+  const out: number[] = [];
+  let phiSum = 0;
+  let phiPow = 1;
+  for (let k = 1; k <= h; k++) {
+    phiPow *= spec.trend === 'Ad' ? fit.phi : 1;
+    phiSum += spec.trend === 'N' ? 0 : phiPow;
+    const base = fit.level + phiSum * fit.slope;
+    const s = fit.seasonal[(fit.n + k - 1) % spec.m] as number;
+    out.push(spec.season === 'A' ? base + s : spec.season === 'M' ? base * s : base);
+  }
+  return out;
+}
+
+/**
+ * Forecasts `h` steps with intervals at each level (percent). Additive-error models without a multiplicative
+ * season use the exact variance formula (Hyndman et al. 2008, class 1); the others simulate 1,000 sample paths
+ * from a seeded generator and take empirical quantiles.
+ */
+export function forecastEts(fit: EtsFit, h: number, levels: readonly number[], seed = 1): EtsForecast {
+  const { spec } = fit;
+  const meanF = pointForecast(fit, h);
+  const lower: Record<number, number[]> = {};
+  const upper: Record<number, number[]> = {};
+  if (levels.length === 0) return { mean: meanF, lower, upper };
+  if (spec.error === 'A' && spec.season !== 'M') {
+    const sd: number[] = [];
+    let acc = 1;
+    let phiSum = 0;
+    let phiPow = 1;
+    for (let k = 1; k <= h; k++) {
+      sd.push(Math.sqrt(fit.sigma2 * acc));
+      phiPow *= spec.trend === 'Ad' ? fit.phi : 1;
+      phiSum += spec.trend === 'N' ? 0 : phiPow;
+      const c = fit.alpha + fit.beta * phiSum + (spec.season !== 'N' && k % spec.m === 0 ? fit.gamma : 0);
+      acc += c * c;
+    }
+    for (const level of levels) {
+      const z = zForLevel(level);
+      lower[level] = meanF.map((v, i) => v - z * (sd[i] as number));
+      upper[level] = meanF.map((v, i) => v + z * (sd[i] as number));
+    }
+    return { mean: meanF, lower, upper };
+  }
+  const paths = simulateEts(fit, h, 1000, seed);
+  for (const level of levels) {
+    lower[level] = [];
+    upper[level] = [];
+  }
+  for (let k = 0; k < h; k++) {
+    const col = (paths[k] as Float64Array).slice().sort();
+    for (const level of levels) {
+      const a = (1 - level / 100) / 2;
+      (lower[level] as number[]).push(sortedQuantile(col, a));
+      (upper[level] as number[]).push(sortedQuantile(col, 1 - a));
+    }
+  }
+  return { mean: meanF, lower, upper };
+}
+
+/** Sample paths: result[k][i] is path i at step k+1. */
+export function simulateEts(fit: EtsFit, h: number, nPaths: number, seed: number): Float64Array[] {
+  const { spec } = fit;
+  const rng = mulberry32(seed);
+  const sigma = Math.sqrt(fit.sigma2);
+  const out = Array.from({ length: h }, () => new Float64Array(nPaths));
+  const seas = new Float64Array(spec.m);
+  const phi = spec.trend === 'Ad' ? fit.phi : 1;
+  for (let i = 0; i < nPaths; i++) {
+    seas.set(fit.seasonal);
+    let l = fit.level;
+    let b = spec.trend === 'N' ? 0 : fit.slope;
+    for (let k = 0; k < h; k++) {
+      const j = (fit.n + k) % spec.m;
+      const s = seas[j] as number;
+      const bp = phi * b;
+      const base = l + bp;
+      const mu = spec.season === 'A' ? base + s : spec.season === 'M' ? base * s : base;
+      const e = normal(rng, 0, sigma);
+      const yk = spec.error === 'M' ? mu * (1 + e) : mu + e;
+      const d = yk - mu;
+      (out[k] as Float64Array)[i] = yk;
+      if (spec.season === 'M') {
+        l = base + (fit.alpha * d) / s;
+        b = bp + (fit.beta * d) / s;
+        seas[j] = s + (fit.gamma * d) / base;
+      } else {
+        l = base + fit.alpha * d;
+        b = bp + fit.beta * d;
+        if (spec.season === 'A') seas[j] = s + fit.gamma * d;
+      }
+    }
+  }
+  return out;
+}
+
+/** Which variants {@link autoEts} compares. */
+export interface AutoEtsOptions extends EtsFitOptions {
+  /** Restrict the error types. @default both when the series is positive, else additive */
+  readonly errors?: readonly ErrorType[];
+  readonly trends?: readonly TrendType[];
+  readonly seasons?: readonly SeasonType[];
+}
+
+/**
+ * Fits every admissible variant and returns the one with the smallest AICc. As forecast::ets, multiplicative
+ * error or season only for positive data, no additive error with a multiplicative season (numerically
+ * unstable), and seasonal variants only with m > 1 and at least two full cycles plus one observation.
+ */
+export function autoEts(y: readonly number[], m: number, options: AutoEtsOptions = {}): EtsFit {
+  const positive = y.every((v) => v > 0);
+  const errors = options.errors ?? (positive ? ['A', 'M'] : ['A']);
+  const trends = options.trends ?? (y.length >= 4 ? ['N', 'A', 'Ad'] : ['N']);
+  const canSeason = m > 1 && y.length > 2 * m;
+  const seasons = (options.seasons ?? ['N', 'A', 'M']).filter(
+    (s) => s === 'N' || (canSeason && (s === 'A' || positive)),
+  );
+  let best: EtsFit | null = null;
+  for (const error of errors) {
+    if (error === 'M' && !positive) continue;
+    for (const trend of trends) {
+      for (const season of seasons) {
+        if (error === 'A' && season === 'M') continue;
+        const fit = fitEts(y, { error, trend, season, m: season === 'N' ? 1 : m }, options);
+        if (best === null || fit.aicc < best.aicc) best = fit;
+      }
+    }
+  }
+  if (best === null) return fitEts(y, { error: 'A', trend: 'N', season: 'N', m: 1 }, options);
+  return best;
+}
