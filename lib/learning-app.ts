@@ -74,7 +74,7 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
     deadLetterQueue: ingestion.deadLetterQueue,
     parkedQueue: ingestion.parkedQueue,
     httpApi: api.httpApi,
-    apiFunctions: [api.eventsFunction, api.seriesFunction, api.statsFunction],
+    apiFunctions: [api.eventsFunction, api.seriesFunction, api.statsFunction, api.analysesFunction],
   });
 
   for (const [key, value] of Object.entries(config.tags)) Tags.of(app).add(key, value);

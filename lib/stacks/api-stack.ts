@@ -52,6 +52,7 @@ export class ApiStack extends Stack {
   public readonly eventsFunction: ProjectFunction;
   public readonly seriesFunction: ProjectFunction;
   public readonly statsFunction: ProjectFunction;
+  public readonly analysesFunction: ProjectFunction;
   public readonly accessLogGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -107,16 +108,29 @@ export class ApiStack extends Stack {
     });
     this.statsFunction.bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'read');
 
+    this.analysesFunction = new ProjectFunction(this, 'AnalysesFunction', {
+      entry: 'functions/api/analyses.ts',
+      config,
+      description: 'POST /v1/analyses runs an anomaly or forecast analysis; GET /v1/analyses/{id} returns it',
+      timeout: Duration.seconds(29),
+      memorySize: 1024,
+      environment: { POWERTOOLS_SERVICE_NAME: 'api-analyses' },
+    });
+    this.analysesFunction.bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'readWrite');
+    bindSeriesStore(this.analysesFunction, props.seriesStore, 'read');
+
     const routes: [string, HttpMethod, ProjectFunction][] = [
       ['/v1/events', HttpMethod.POST, this.eventsFunction],
       ['/v1/series', HttpMethod.GET, this.seriesFunction],
       ['/v1/ingestion/stats', HttpMethod.GET, this.statsFunction],
+      ['/v1/analyses', HttpMethod.POST, this.analysesFunction],
+      ['/v1/analyses/{id}', HttpMethod.GET, this.analysesFunction],
     ];
     for (const [path, method, fn] of routes) {
       this.httpApi.addRoutes({
         path,
         methods: [method],
-        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn),
+        integration: new HttpLambdaIntegration(`${fn.node.id}${method}Integration`, fn),
       });
     }
 

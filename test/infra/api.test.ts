@@ -13,13 +13,15 @@ beforeAll(() => {
 });
 
 describe('HTTP API', () => {
-  it('has the three v1 routes, each with IAM authorisation', () => {
+  it('has the v1 routes, each with IAM authorisation', () => {
     const template = dev.templates.api;
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
 
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'GET /v1/analyses/{id}',
       'GET /v1/ingestion/stats',
       'GET /v1/series',
+      'POST /v1/analyses',
       'POST /v1/events',
     ]);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
@@ -47,7 +49,7 @@ describe('HTTP API', () => {
   it("leaves routes open only when dev asks for apiAuth 'none'", () => {
     const routes = Object.values(devOpen.templates.api.findResources('AWS::ApiGatewayV2::Route'));
 
-    expect(routes).toHaveLength(3);
+    expect(routes).toHaveLength(5);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('NONE');
   });
 });
@@ -95,5 +97,17 @@ describe('route functions have only the rights their route needs', () => {
     expect(ts).not.toContain('timestream:WriteRecords');
     expect(ddb).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem']));
     expect(ddb).not.toContain('dynamodb:PutItem');
+  });
+
+  it('analyses: reads the series store, writes the documents table, and cannot touch the stream', () => {
+    const { api } = prodDynamo.stacks;
+    const statements = statementsOf(prodDynamo.templates.api, api, api.analysesFunction);
+    const actions = actionsOf(statements);
+
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem']),
+    );
+    expect(actions.filter((a) => a.startsWith('kinesis:'))).toEqual([]);
+    expect(actions).not.toContain('dynamodb:DeleteItem');
   });
 });

@@ -44,7 +44,7 @@ describe.each(NAMES)('%s', (name) => {
       Object.values(t.findResources('AWS::Lambda::Function')),
     );
 
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -62,6 +62,7 @@ describe.each(NAMES)('%s', (name) => {
     const entries = functions.map((fn) => fn.Metadata?.[ENTRY_METADATA_KEY]).sort();
 
     expect(entries).toEqual([
+      'functions/api/analyses.ts',
       'functions/api/events.ts',
       'functions/api/ingestion-stats.ts',
       'functions/api/series.ts',
@@ -158,7 +159,7 @@ describe('function bundles', () => {
       Object.values(t.findResources('AWS::Lambda::Function')),
     );
 
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       // The staged asset directory is named after the asset hash, which is also the code object's key.
       const assetDir = join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);

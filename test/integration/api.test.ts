@@ -392,3 +392,68 @@ describe('routing', () => {
     expect(res.status).toBe(405);
   });
 });
+
+describe('analyses', () => {
+  interface AnalysisBody {
+    id: string;
+    kind: string;
+    series: {
+      component: string;
+      points: number;
+      anomalies?: { time: number; value: number; score: number; explanation: string }[];
+      forecast?: { mean: number[]; times: number[] };
+    }[];
+  }
+
+  it('finds a planted spike in stored data, stores the result, and returns it by id', async () => {
+    // Prepare: 40 steady minutes with one spike, through the real ingest path.
+    const component = `analysis-it-${process.pid}`;
+    const events = Array.from({ length: 40 }, (_, i) =>
+      metric(i === 30 ? 400 : 50 + (i % 3), { component, at: BASE - 40 * MINUTE + i * MINUTE }),
+    );
+    expect((await postEvents({ events })).status).toBe(202);
+    await runtime.waitForIdle(60_000);
+
+    // Act
+    const created = await call<AnalysisBody>(
+      'POST',
+      '/v1/analyses',
+      JSON.stringify({
+        kind: 'anomaly',
+        metric: 'latency_ms',
+        component,
+        from: BASE - 40 * MINUTE,
+        to: BASE,
+        step: '1m',
+        params: { detector: 'robust', threshold: 0.9 },
+      }),
+    );
+    const fetched = await call<AnalysisBody>('GET', `/v1/analyses/${created.body.id}`);
+
+    // Assess
+    expect(created.status).toBe(201);
+    const anomalies = created.body.series[0]!.anomalies!;
+    expect(anomalies.map((a) => [a.time, a.value])).toEqual([[BASE - 10 * MINUTE, 400]]);
+    expect(anomalies[0]!.explanation).toMatch(/above the median/);
+    expect(fetched.status).toBe(200);
+    expect(fetched.body).toEqual(created.body);
+  });
+
+  it('answers 400 naming every problem, 404 for an unknown id', async () => {
+    // Act
+    const bad = await call<ErrorBody>(
+      'POST',
+      '/v1/analyses',
+      JSON.stringify({ kind: 'trend', metric: 'x', step: '0' }),
+    );
+    const missing = await call<ErrorBody>('GET', '/v1/analyses/an-00000000-0000-0000-0000-000000000000');
+
+    // Assess
+    expect(bad.status).toBe(400);
+    expect(problems(bad.body)).toEqual([
+      { path: 'kind', rule: 'enum' },
+      { path: 'step', rule: 'duration' },
+    ]);
+    expect(missing.status).toBe(404);
+  });
+});

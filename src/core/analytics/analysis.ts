@@ -1,0 +1,343 @@
+/**
+ * On-demand analyses over stored series (`POST /v1/analyses`): the request's validation and the analysis
+ * itself, pure. The handler reads the series through the time-series port and stores the result.
+ *
+ * Kinds so far: `anomaly` (a causal detector over each matching series, anomalies with a score and an
+ * explanation) and `forecast` (point forecasts with prediction intervals). The series an analysis sees is
+ * the per-step average of the stored points (the `step` of the request).
+ */
+import type { ValidationIssue } from '../events/index.ts';
+import type { AggregatePoint, SeriesResult } from '../ports.ts';
+import { createDetector, detectorNames } from './anomaly/index.ts';
+import { forecast, type MethodName, methodNames } from './forecast/index.ts';
+
+export const ANALYSIS_KINDS = ['anomaly', 'forecast'] as const;
+export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
+
+/** Bounds of one request: they keep an analysis inside one API call's time and memory. */
+export const ANALYSIS_LIMITS = {
+  /** Steps of the requested range (= points per series the analysis sees). */
+  maxPoints: 100_000,
+  maxSeries: 50,
+  maxHorizon: 1_000,
+  /** Points a forecast needs at least. */
+  minForecastPoints: 4,
+} as const;
+
+const NAME = /^[a-z][a-z0-9_.]{0,63}$/;
+const COMPONENT = /^[a-z0-9][a-z0-9._:/-]{0,63}$/i;
+const STEP = /^(\d+)(ms|s|m|h|d)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export interface AnomalyParams {
+  /** A detector preset name (see `detectorNames()`); default `ensemble`. */
+  readonly detector: string;
+  /** Scores at or above this are reported as anomalies; default 0.5. */
+  readonly threshold: number;
+}
+
+export interface ForecastParams {
+  readonly horizon: number;
+  readonly method: MethodName;
+  readonly season: number;
+  readonly levels: readonly number[];
+}
+
+export type AnalysisRequest = {
+  readonly metric: string;
+  readonly component?: string;
+  readonly from: number;
+  readonly to: number;
+  readonly stepMs: number;
+} & (
+  | { readonly kind: 'anomaly'; readonly params: AnomalyParams }
+  | { readonly kind: 'forecast'; readonly params: ForecastParams }
+);
+
+function parseTime(value: unknown, path: string, errors: ValidationIssue[]): number | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'string' && /(Z|[+-]\d\d:?\d\d)$/.test(value) && Number.isFinite(Date.parse(value))) {
+    return Date.parse(value);
+  }
+  errors.push({ path, rule: 'time', message: 'must be epoch milliseconds or ISO-8601 with a timezone' });
+  return undefined;
+}
+
+function parseStep(value: unknown, errors: ValidationIssue[]): number | undefined {
+  if (value === undefined) return 60_000;
+  const m = typeof value === 'string' ? STEP.exec(value) : undefined;
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : typeof value === 'number' ? value : Number.NaN;
+  if (Number.isSafeInteger(ms) && ms > 0) return ms;
+  errors.push({
+    path: 'step',
+    rule: 'duration',
+    message: 'must be a positive duration such as 30s, 5m, 1h, or milliseconds',
+  });
+  return undefined;
+}
+
+function numberIn(
+  value: unknown,
+  path: string,
+  lo: number,
+  hi: number,
+  fallback: number,
+  errors: ValidationIssue[],
+  integer = false,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    errors.push({ path, rule: 'type', message: `must be ${integer ? 'an integer' : 'a finite number'}` });
+    return fallback;
+  }
+  if (value < lo || value > hi)
+    errors.push({ path, rule: 'range', message: `must be between ${lo} and ${hi}` });
+  return value;
+}
+
+/**
+ * Validates a `POST /v1/analyses` body and reports every problem at once, each with its path and rule.
+ *
+ * @example
+ * parseAnalysisRequest({ kind: 'anomaly', metric: 'latency_ms', from: '2026-11-24T00:00:00Z', to: '2026-11-24T06:00:00Z', step: '1m' })
+ */
+export function parseAnalysisRequest(
+  body: unknown,
+  now: number = Date.now(),
+): { ok: true; request: AnalysisRequest } | { ok: false; errors: ValidationIssue[] } {
+  const errors: ValidationIssue[] = [];
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    return {
+      ok: false,
+      errors: [{ path: '(root)', rule: 'type', message: 'the body must be a JSON object' }],
+    };
+  }
+  const b = body as Record<string, unknown>;
+  for (const key of Object.keys(b)) {
+    if (!['kind', 'metric', 'component', 'from', 'to', 'step', 'params'].includes(key)) {
+      errors.push({ path: key, rule: 'unknown_key', message: 'is not a field of an analysis request' });
+    }
+  }
+  const kind = b.kind;
+  if (kind === undefined)
+    errors.push({
+      path: 'kind',
+      rule: 'required',
+      message: `is required (one of: ${ANALYSIS_KINDS.join(', ')})`,
+    });
+  else if (!ANALYSIS_KINDS.includes(kind as AnalysisKind)) {
+    errors.push({ path: 'kind', rule: 'enum', message: `must be one of: ${ANALYSIS_KINDS.join(', ')}` });
+  }
+  if (b.metric === undefined) errors.push({ path: 'metric', rule: 'required', message: 'is required' });
+  else if (typeof b.metric !== 'string' || !NAME.test(b.metric)) {
+    errors.push({ path: 'metric', rule: 'pattern', message: 'must match [a-z][a-z0-9_.]{0,63}' });
+  }
+  if (b.component !== undefined && (typeof b.component !== 'string' || !COMPONENT.test(b.component))) {
+    errors.push({ path: 'component', rule: 'pattern', message: 'must match [a-z0-9][a-z0-9._:/-]{0,63}' });
+  }
+  const to = b.to === undefined ? now : parseTime(b.to, 'to', errors);
+  const from = b.from === undefined ? (to ?? now) - 24 * 3_600_000 : parseTime(b.from, 'from', errors);
+  const stepMs = parseStep(b.step, errors);
+  if (from !== undefined && to !== undefined && stepMs !== undefined) {
+    if (from >= to)
+      errors.push({ path: 'from', rule: 'range', message: 'must be before to (the range is empty)' });
+    else if (Math.ceil((to - from) / stepMs) > ANALYSIS_LIMITS.maxPoints) {
+      errors.push({
+        path: 'step',
+        rule: 'max_points',
+        message: `the range holds ${Math.ceil((to - from) / stepMs)} steps; at most ${ANALYSIS_LIMITS.maxPoints}: use a larger step or a shorter range`,
+      });
+    }
+  }
+  const p = b.params ?? {};
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) {
+    errors.push({ path: 'params', rule: 'type', message: 'must be an object' });
+  }
+  const params = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
+  let parsed: AnomalyParams | ForecastParams | undefined;
+  if (kind === 'anomaly') {
+    const allowed = ['detector', 'threshold'];
+    for (const key of Object.keys(params)) {
+      if (!allowed.includes(key))
+        errors.push({
+          path: `params.${key}`,
+          rule: 'unknown_key',
+          message: `anomaly params are: ${allowed.join(', ')}`,
+        });
+    }
+    const detector = params.detector ?? 'ensemble';
+    if (typeof detector !== 'string' || !detectorNames().includes(detector)) {
+      errors.push({
+        path: 'params.detector',
+        rule: 'enum',
+        message: `must be one of: ${detectorNames().join(', ')}`,
+      });
+    }
+    const threshold = numberIn(params.threshold, 'params.threshold', 0, 1, 0.5, errors);
+    parsed = { detector: String(detector), threshold };
+  } else if (kind === 'forecast') {
+    const allowed = ['horizon', 'method', 'season', 'levels'];
+    for (const key of Object.keys(params)) {
+      if (!allowed.includes(key))
+        errors.push({
+          path: `params.${key}`,
+          rule: 'unknown_key',
+          message: `forecast params are: ${allowed.join(', ')}`,
+        });
+    }
+    const method = params.method ?? 'auto';
+    if (typeof method !== 'string' || !(methodNames as readonly string[]).includes(method)) {
+      errors.push({
+        path: 'params.method',
+        rule: 'enum',
+        message: `must be one of: ${methodNames.join(', ')}`,
+      });
+    }
+    const levels = params.levels ?? [80, 95];
+    if (
+      !Array.isArray(levels) ||
+      levels.length === 0 ||
+      levels.length > 5 ||
+      !levels.every((l) => typeof l === 'number' && l > 0 && l < 100)
+    ) {
+      errors.push({
+        path: 'params.levels',
+        rule: 'type',
+        message: 'must be 1-5 numbers between 0 and 100 (exclusive)',
+      });
+    }
+    parsed = {
+      horizon: numberIn(params.horizon, 'params.horizon', 1, ANALYSIS_LIMITS.maxHorizon, 24, errors, true),
+      method: method as MethodName,
+      season: numberIn(params.season, 'params.season', 1, 10_000, 1, errors, true),
+      levels: Array.isArray(levels) ? (levels as number[]) : [80, 95],
+    };
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    request: {
+      kind,
+      metric: b.metric as string,
+      ...(b.component === undefined ? {} : { component: b.component as string }),
+      from: from!,
+      to: to!,
+      stepMs: stepMs!,
+      params: parsed,
+    } as AnalysisRequest,
+  };
+}
+
+export interface Anomaly {
+  readonly time: number;
+  readonly value: number;
+  readonly score: number;
+  /** Why it stands out, in words: how far the value is from what came just before it. */
+  readonly explanation: string;
+}
+
+export interface SeriesAnalysis {
+  readonly component: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly points: number;
+  readonly anomalies?: readonly Anomaly[];
+  readonly maxScore?: number;
+  readonly forecast?: {
+    readonly model: string;
+    readonly times: readonly number[];
+    readonly mean: readonly number[];
+    readonly lower: Readonly<Record<string, readonly number[]>>;
+    readonly upper: Readonly<Record<string, readonly number[]>>;
+  };
+  /** Set when this series could not be analysed (e.g. too short to forecast); the others still are. */
+  readonly skipped?: string;
+}
+
+export interface AnalysisOutcome {
+  readonly series: readonly SeriesAnalysis[];
+  /** Series the selector matched but the limits left out. */
+  readonly truncatedSeries: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** A plain-words account of a point against the window before it (median and MAD: robust to past spikes). */
+function explain(values: readonly number[], i: number, window = 60): string {
+  const before = values.slice(Math.max(0, i - window), i);
+  const value = values[i]!;
+  if (before.length < 3) return `value ${value} at the start of the series`;
+  const m = median(before);
+  const mad = median(before.map((x) => Math.abs(x - m))) * 1.4826;
+  const direction = value >= m ? 'above' : 'below';
+  if (mad === 0)
+    return `value ${value} is ${direction} the constant ${m} of the previous ${before.length} points`;
+  const z = Math.abs(value - m) / mad;
+  return `value ${value} is ${z.toFixed(1)} robust standard deviations ${direction} the median ${Number(m.toPrecision(6))} of the previous ${before.length} points`;
+}
+
+function analyseAnomalies(
+  points: readonly AggregatePoint[],
+  params: AnomalyParams,
+): Pick<SeriesAnalysis, 'anomalies' | 'maxScore'> {
+  const detector = createDetector(params.detector);
+  const values = points.map((p) => p.avg);
+  const anomalies: Anomaly[] = [];
+  let maxScore = 0;
+  points.forEach((p, i) => {
+    const score = detector.update(p.time, p.avg);
+    if (score > maxScore) maxScore = score;
+    if (score >= params.threshold)
+      anomalies.push({ time: p.time, value: p.avg, score, explanation: explain(values, i) });
+  });
+  return { anomalies, maxScore };
+}
+
+function analyseForecast(
+  points: readonly AggregatePoint[],
+  params: ForecastParams,
+  stepMs: number,
+): Pick<SeriesAnalysis, 'forecast' | 'skipped'> {
+  if (points.length < ANALYSIS_LIMITS.minForecastPoints) {
+    return { skipped: `needs at least ${ANALYSIS_LIMITS.minForecastPoints} points, has ${points.length}` };
+  }
+  const result = forecast(
+    points.map((p) => p.avg),
+    params.horizon,
+    { method: params.method, season: params.season, level: [...params.levels] },
+  );
+  const last = points[points.length - 1]!.time;
+  const lower: Record<string, number[]> = {};
+  const upper: Record<string, number[]> = {};
+  for (const level of params.levels) {
+    lower[String(level)] = [...(result.lower[level] ?? [])];
+    upper[String(level)] = [...(result.upper[level] ?? [])];
+  }
+  return {
+    forecast: {
+      model: result.model,
+      times: result.mean.map((_, k) => last + (k + 1) * stepMs),
+      mean: [...result.mean],
+      lower,
+      upper,
+    },
+  };
+}
+
+/**
+ * Runs an analysis over the series the store returned for the request's selector and step.
+ * Gaps (steps without points) are skipped: the detectors and forecasts see the steps that hold data.
+ */
+export function runAnalysis(request: AnalysisRequest, data: SeriesResult): AnalysisOutcome {
+  const selected = data.series.slice(0, ANALYSIS_LIMITS.maxSeries);
+  const series = selected.map((s): SeriesAnalysis => {
+    const base = { component: s.component, dimensions: s.dimensions, points: s.points.length };
+    return request.kind === 'anomaly'
+      ? { ...base, ...analyseAnomalies(s.points, request.params) }
+      : { ...base, ...analyseForecast(s.points, request.params, request.stepMs) };
+  });
+  return { series, truncatedSeries: data.series.length - selected.length };
+}
