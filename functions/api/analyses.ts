@@ -66,7 +66,7 @@ async function getAnalysis(event: APIGatewayProxyEventV2): Promise<APIGatewayPro
     ]);
   }
   const document = await documentStore().get(id);
-  if (!document || document.type !== 'analysis') throw new HttpError(404, `no analysis ${id}`);
+  if (document?.type !== 'analysis') throw new HttpError(404, `no analysis ${id}`);
   return json(200, document.body);
 }
 

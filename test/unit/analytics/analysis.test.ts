@@ -3,14 +3,28 @@ import { ANALYSIS_LIMITS, parseAnalysisRequest, runAnalysis } from '../../../src
 import type { AggregatePoint, SeriesResult } from '../../../src/core/ports.ts';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
-const point = (time: number, v: number): AggregatePoint => ({ time, count: 1, sum: v, min: v, max: v, avg: v });
+const point = (time: number, v: number): AggregatePoint => ({
+  time,
+  count: 1,
+  sum: v,
+  min: v,
+  max: v,
+  avg: v,
+});
 
 describe('parseAnalysisRequest', () => {
   it('fills defaults: the last 24 h, 1-minute steps, the ensemble detector at 0.5', () => {
     const r = parseAnalysisRequest({ kind: 'anomaly', metric: 'latency_ms' }, NOW);
     expect(r).toEqual({
       ok: true,
-      request: { kind: 'anomaly', metric: 'latency_ms', from: NOW - 86_400_000, to: NOW, stepMs: 60_000, params: { detector: 'ensemble', threshold: 0.5 } },
+      request: {
+        kind: 'anomaly',
+        metric: 'latency_ms',
+        from: NOW - 86_400_000,
+        to: NOW,
+        stepMs: 60_000,
+        params: { detector: 'ensemble', threshold: 0.5 },
+      },
     });
   });
 
@@ -21,7 +35,11 @@ describe('parseAnalysisRequest', () => {
     [{ kind: 'anomaly', metric: 'Latency' }, 'metric', 'pattern'],
     [{ kind: 'anomaly', metric: 'm', component: 'bad component' }, 'component', 'pattern'],
     [{ kind: 'anomaly', metric: 'm', from: 'yesterday' }, 'from', 'time'],
-    [{ kind: 'anomaly', metric: 'm', from: '2026-11-24T12:00:00Z', to: '2026-11-24T11:00:00Z' }, 'from', 'range'],
+    [
+      { kind: 'anomaly', metric: 'm', from: '2026-11-24T12:00:00Z', to: '2026-11-24T11:00:00Z' },
+      'from',
+      'range',
+    ],
     [{ kind: 'anomaly', metric: 'm', step: '0s' }, 'step', 'duration'],
     [{ kind: 'anomaly', metric: 'm', step: '1ms' }, 'step', 'max_points'],
     [{ kind: 'anomaly', metric: 'm', params: { detector: 'magic' } }, 'params.detector', 'enum'],
@@ -51,25 +69,53 @@ describe('runAnalysis', () => {
   // A noisy but steady series with one spike at minute 40.
   const values = Array.from({ length: 60 }, (_, i) => 50 + ((i * 7) % 5) - 2 + (i === 40 ? 200 : 0));
   const series: SeriesResult = {
-    series: [{ component: 'svc', metric: 'latency_ms', dimensions: {}, points: values.map((v, i) => point(base + i * 60_000, v)) }],
+    series: [
+      {
+        component: 'svc',
+        metric: 'latency_ms',
+        dimensions: {},
+        points: values.map((v, i) => point(base + i * 60_000, v)),
+      },
+    ],
   };
 
   it('finds a planted spike and explains it against the points before it', () => {
-    const r = parseAnalysisRequest({ kind: 'anomaly', metric: 'latency_ms', from: base, to: NOW, params: { detector: 'robust', threshold: 0.9 } }, NOW);
+    const r = parseAnalysisRequest(
+      {
+        kind: 'anomaly',
+        metric: 'latency_ms',
+        from: base,
+        to: NOW,
+        params: { detector: 'robust', threshold: 0.9 },
+      },
+      NOW,
+    );
     if (!r.ok) throw new Error('request should be valid');
     const out = runAnalysis(r.request, series);
     const anomalies = out.series[0]!.anomalies!;
     expect(anomalies.map((a) => a.time)).toEqual([base + 40 * 60_000]);
     expect(anomalies[0]!.value).toBe(values[40]);
-    expect(anomalies[0]!.explanation).toMatch(/robust standard deviations above the median 50 of the previous 40 points/);
+    expect(anomalies[0]!.explanation).toMatch(
+      /robust standard deviations above the median 50 of the previous 40 points/,
+    );
     expect(out.series[0]!.maxScore).toBeGreaterThanOrEqual(0.9);
   });
 
   it('forecasts the next steps with intervals that contain the mean, timed after the last point', () => {
     const line: SeriesResult = {
-      series: [{ component: 'svc', metric: 'm', dimensions: {}, points: Array.from({ length: 30 }, (_, i) => point(base + i * 60_000, 10 + 2 * i)) }],
+      series: [
+        {
+          component: 'svc',
+          metric: 'm',
+          dimensions: {},
+          points: Array.from({ length: 30 }, (_, i) => point(base + i * 60_000, 10 + 2 * i)),
+        },
+      ],
     };
-    const r = parseAnalysisRequest({ kind: 'forecast', metric: 'm', from: base, to: NOW, params: { horizon: 3, method: 'holt' } }, NOW);
+    const r = parseAnalysisRequest(
+      { kind: 'forecast', metric: 'm', from: base, to: NOW, params: { horizon: 3, method: 'holt' } },
+      NOW,
+    );
     if (!r.ok) throw new Error('request should be valid');
     const f = runAnalysis(r.request, line).series[0]!.forecast!;
     expect(f.times).toEqual([base + 30 * 60_000, base + 31 * 60_000, base + 32 * 60_000]);
@@ -82,7 +128,12 @@ describe('runAnalysis', () => {
 
   it('skips a series too short to forecast, and caps the number of series', () => {
     const many: SeriesResult = {
-      series: Array.from({ length: ANALYSIS_LIMITS.maxSeries + 2 }, (_, i) => ({ component: `c${i}`, metric: 'm', dimensions: {}, points: [point(base, 1)] })),
+      series: Array.from({ length: ANALYSIS_LIMITS.maxSeries + 2 }, (_, i) => ({
+        component: `c${i}`,
+        metric: 'm',
+        dimensions: {},
+        points: [point(base, 1)],
+      })),
     };
     const r = parseAnalysisRequest({ kind: 'forecast', metric: 'm', from: base, to: NOW }, NOW);
     if (!r.ok) throw new Error('request should be valid');
