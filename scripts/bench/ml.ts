@@ -1,0 +1,389 @@
+/**
+ * `npm run bench:ml`: every ML algorithm of src/core/ml on the CSVs of ../shared/data/ml, on the folds given
+ * in their `fold` column (fold k = test set of split k), next to scikit-learn's figures on exactly those folds
+ * (sklearn-peers.json). Hyperparameters match the peer estimators listed in that file's README.
+ * Per dataset and algorithm: our metric (accuracy or RMSE, mean over folds) and scikit-learn's, fit CPU time
+ * (ours vs theirs, ms per fold), single-row predict latency (median over 1000 calls on the fold-0 model), and
+ * whether the targets hold (accuracy within 1 point or RMSE within 2 %; fit within 3x; 1-row latency below).
+ * Options: --data DIR, --algorithms a,b (logistic,tree,forest,hgb,mlp,knn,nb,linear,ridge,lasso,kmeans),
+ * --datasets a,b. Progress on stderr; table on stdout, then one JSON object as the last line.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  accuracy,
+  adjustedRandIndex,
+  DecisionTreeClassifier,
+  DecisionTreeRegressor,
+  foldsFromColumn,
+  GaussianNB,
+  HistGradientBoostingClassifier,
+  HistGradientBoostingRegressor,
+  isClassifier,
+  KMeans,
+  KNeighborsClassifier,
+  Lasso,
+  LinearRegression,
+  LogisticRegression,
+  logLoss,
+  type Matrix,
+  MLPClassifier,
+  MLPRegressor,
+  type Model,
+  macroF1,
+  mae,
+  Pipeline,
+  RandomForestClassifier,
+  RandomForestRegressor,
+  Ridge,
+  r2,
+  rmse,
+  rocAuc,
+  rocAucOvr,
+  StandardScaler,
+  take,
+  takeRows,
+} from '../../src/core/ml/index.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: resolve(ROOT, '..', 'shared', 'data', 'ml') },
+    algorithms: { type: 'string' },
+    datasets: { type: 'string' },
+  },
+});
+const DATA = resolve(values.data as string);
+const pick = (s: string | undefined) => (s ? new Set(s.split(',').map((x) => x.trim())) : undefined);
+const ALGOS = pick(values.algorithms);
+const SETS = pick(values.datasets);
+
+interface Dataset {
+  name: string;
+  task: 'binary' | 'multiclass' | 'regression';
+  X: Matrix;
+  y: Float64Array;
+  fold: Int32Array;
+}
+
+function loadCsv(name: string, task: Dataset['task']): Dataset {
+  const text = readFileSync(join(DATA, `${name}.csv`), 'utf8');
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  const header = (lines[0] as string).split(',');
+  const d = header.length - 2;
+  const n = lines.length - 1;
+  const X = new Float64Array(n * d);
+  const y = new Float64Array(n);
+  const fold = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const cells = (lines[i + 1] as string).split(',');
+    for (let j = 0; j < d; j++) X[i * d + j] = Number(cells[j]);
+    y[i] = Number(cells[d]);
+    fold[i] = Number(cells[d + 1]);
+  }
+  return { name, task, X: { rows: n, cols: d, data: X }, y, fold };
+}
+
+type Factory = () => Model;
+interface Algo {
+  readonly key: string;
+  readonly peer: string;
+  readonly make: Factory;
+}
+const scaled = (m: Model) => new Pipeline([new StandardScaler()], m);
+const CLASSIFIERS: Algo[] = [
+  {
+    key: 'logistic',
+    peer: 'LogisticRegression',
+    make: () => scaled(new LogisticRegression({ C: 1, maxIter: 2000 })),
+  },
+  { key: 'tree', peer: 'DecisionTreeClassifier', make: () => new DecisionTreeClassifier({ seed: 0 }) },
+  {
+    key: 'forest',
+    peer: 'RandomForestClassifier',
+    make: () => new RandomForestClassifier({ nEstimators: 100, seed: 0 }),
+  },
+  {
+    key: 'hgb',
+    peer: 'HistGradientBoostingClassifier',
+    make: () => new HistGradientBoostingClassifier({ seed: 0 }),
+  },
+  {
+    key: 'mlp',
+    peer: 'MLPClassifier',
+    make: () =>
+      scaled(new MLPClassifier({ hiddenLayerSizes: [64, 32], maxIter: 500, earlyStopping: true, seed: 0 })),
+  },
+  { key: 'knn', peer: 'KNeighborsClassifier', make: () => scaled(new KNeighborsClassifier({ k: 5 })) },
+  { key: 'nb', peer: 'GaussianNB', make: () => new GaussianNB() },
+];
+const REGRESSORS: Algo[] = [
+  { key: 'linear', peer: 'LinearRegression', make: () => new LinearRegression() },
+  { key: 'ridge', peer: 'Ridge', make: () => new Ridge({ alpha: 1 }) },
+  { key: 'lasso', peer: 'Lasso', make: () => new Lasso({ alpha: 0.1, maxIter: 1000, tol: 1e-4 }) },
+  { key: 'tree', peer: 'DecisionTreeRegressor', make: () => new DecisionTreeRegressor({ seed: 0 }) },
+  {
+    key: 'forest',
+    peer: 'RandomForestRegressor',
+    make: () => new RandomForestRegressor({ nEstimators: 100, seed: 0 }),
+  },
+  {
+    key: 'hgb',
+    peer: 'HistGradientBoostingRegressor',
+    make: () => new HistGradientBoostingRegressor({ seed: 0 }),
+  },
+  {
+    key: 'mlp',
+    peer: 'MLPRegressor',
+    make: () =>
+      scaled(new MLPRegressor({ hiddenLayerSizes: [64, 32], maxIter: 1000, earlyStopping: true, seed: 0 })),
+  },
+];
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+const median = (a: number[]) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s[s.length >> 1] as number;
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: the peers file is external JSON read as-is.
+const peers: any = JSON.parse(readFileSync(join(DATA, 'sklearn-peers.json'), 'utf8'));
+// biome-ignore lint/suspicious/noExplicitAny: external manifest.
+const manifest: any = JSON.parse(readFileSync(join(DATA, 'datasets.json'), 'utf8'));
+
+function singleRowLatencyUs(model: Model, X: Matrix, rows: Int32Array): number {
+  const d = X.cols;
+  const one = { rows: 1, cols: d, data: new Float64Array(d) };
+  const call = (k: number) => {
+    const i = rows[k % rows.length] as number;
+    one.data.set(X.data.subarray(i * d, i * d + d));
+    return model.predict(one)[0] as number;
+  };
+  let sink = 0;
+  for (let k = 0; k < 20; k++) sink += call(k);
+  const times: number[] = [];
+  for (let k = 0; k < 1000; k++) {
+    const t0 = process.hrtime.bigint();
+    sink += call(k);
+    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  if (Number.isNaN(sink)) console.error('unexpected NaN prediction');
+  return median(times);
+}
+
+interface Row {
+  dataset: string;
+  algorithm: string;
+  peer: string;
+  metric: 'accuracy' | 'rmse' | 'ari';
+  ours: number;
+  sklearn: number | null;
+  extra: Record<string, number>;
+  fitMs: number;
+  sklearnFitCpuMs: number | null;
+  predictMs: number;
+  sklearnPredictCpuMs: number | null;
+  oneRowUs: number;
+  sklearnOneRowUs: number | null;
+  qualityOk: boolean | null;
+  fitOk: boolean | null;
+  latencyOk: boolean | null;
+}
+const results: Row[] = [];
+
+function warmUp(algos: Algo[], ds: Dataset) {
+  for (const a of algos) a.make().fit(ds.X, ds.y);
+}
+
+function runSupervised(ds: Dataset, algo: Algo) {
+  const classif = ds.task !== 'regression';
+  const splits = foldsFromColumn(ds.fold);
+  const per: Record<string, number[]> = {};
+  const add = (k: string, v: number) => {
+    per[k] ??= [];
+    (per[k] as number[]).push(v);
+  };
+  let fold0: { model: Model; test: Int32Array } | undefined;
+  for (const { train, test } of splits) {
+    const Xtr = takeRows(ds.X, train);
+    const ytr = take(ds.y, train);
+    const Xte = takeRows(ds.X, test);
+    const yte = take(ds.y, test);
+    const model = algo.make();
+    const c0 = cpuMs();
+    model.fit(Xtr, ytr);
+    add('fitMs', cpuMs() - c0);
+    const p0 = cpuMs();
+    const pred = model.predict(Xte);
+    add('predictMs', cpuMs() - p0);
+    if (classif && isClassifier(model)) {
+      const P = model.predictProba(Xte);
+      add('accuracy', accuracy(yte, pred));
+      add('macro_f1', macroF1(yte, pred, model.classes));
+      add('log_loss', logLoss(yte, P, model.classes));
+      if (ds.task === 'binary') {
+        const col = new Float64Array(P.rows);
+        for (let i = 0; i < P.rows; i++) col[i] = P.data[i * 2 + 1] as number;
+        add('roc_auc', rocAuc(yte, col, model.classes[1]));
+      } else add('roc_auc', rocAucOvr(yte, P, model.classes));
+    } else {
+      add('rmse', rmse(yte, pred));
+      add('mae', mae(yte, pred));
+      add('r2', r2(yte, pred));
+    }
+    fold0 ??= { model, test };
+  }
+  const f0 = fold0 as { model: Model; test: Int32Array };
+  const oneRowUs = singleRowLatencyUs(f0.model, ds.X, f0.test);
+  const peer = peers[classif ? 'classification' : 'regression']?.[ds.name]?.[algo.peer];
+  const metric = classif ? 'accuracy' : 'rmse';
+  const ours = mean(per[metric] as number[]);
+  const sk = peer ? (peer.metrics[metric].mean as number) : null;
+  const skFit = peer ? (peer.timing.fit_cpu_ms.mean as number) : null;
+  const skPred = peer ? (peer.timing.predict_cpu_ms.mean as number) : null;
+  const skOne = peer?.timing.single_row_predict
+    ? (peer.timing.single_row_predict.cpu_median_ms as number) * 1000
+    : null;
+  const fitMs = mean(per.fitMs as number[]);
+  const extra: Record<string, number> = {};
+  for (const k of classif ? ['macro_f1', 'log_loss', 'roc_auc'] : ['mae', 'r2'])
+    extra[k] = mean(per[k] as number[]);
+  results.push({
+    dataset: ds.name,
+    algorithm: algo.key,
+    peer: algo.peer,
+    metric,
+    ours,
+    sklearn: sk,
+    extra,
+    fitMs,
+    sklearnFitCpuMs: skFit,
+    predictMs: mean(per.predictMs as number[]),
+    sklearnPredictCpuMs: skPred,
+    oneRowUs,
+    sklearnOneRowUs: skOne,
+    qualityOk: sk === null ? null : classif ? ours >= sk - 0.01 : ours <= sk * 1.02,
+    fitOk: skFit === null ? null : fitMs <= 3 * skFit,
+    latencyOk: skOne === null ? null : oneRowUs < skOne,
+  });
+}
+
+function runKMeans(ds: Dataset) {
+  const Z = new StandardScaler().fit(ds.X).transform(ds.X);
+  const k = new Set(ds.y).size;
+  const times: number[] = [];
+  let km: KMeans | undefined;
+  for (let r = 0; r < 3; r++) {
+    const c0 = cpuMs();
+    km = new KMeans({ k, nInit: 10, seed: 0 }).fit(Z);
+    times.push(cpuMs() - c0);
+  }
+  const m = km as KMeans;
+  const ari = adjustedRandIndex(ds.y, m.labels);
+  const peer = peers.clustering?.[ds.name]?.KMeans;
+  const sk = peer ? (peer.adjusted_rand_index as number) : null;
+  const skFit = peer ? (peer.fit_cpu_ms_median_of_3 as number) : null;
+  const fitMs = median(times);
+  results.push({
+    dataset: ds.name,
+    algorithm: 'kmeans',
+    peer: 'KMeans',
+    metric: 'ari',
+    ours: ari,
+    sklearn: sk,
+    extra: { inertia: m.inertia, sklearnInertia: peer?.inertia ?? Number.NaN },
+    fitMs,
+    sklearnFitCpuMs: skFit,
+    predictMs: Number.NaN,
+    sklearnPredictCpuMs: null,
+    oneRowUs: singleRowLatencyUs(
+      m,
+      Z,
+      Int32Array.from({ length: Math.min(100, Z.rows) }, (_, i) => i),
+    ),
+    sklearnOneRowUs: null,
+    qualityOk: sk === null ? null : ari >= sk - 0.01,
+    fitOk: skFit === null ? null : fitMs <= 3 * skFit,
+    latencyOk: null,
+  });
+}
+
+const names = Object.keys(manifest.datasets).filter((n) => !SETS || SETS.has(n));
+const loaded = new Map<string, Dataset>();
+const load = (n: string) => {
+  let ds = loaded.get(n);
+  if (!ds) {
+    ds = loadCsv(n, manifest.datasets[n].task);
+    loaded.set(n, ds);
+  }
+  return ds;
+};
+const clfAlgos = CLASSIFIERS.filter((a) => !ALGOS || ALGOS.has(a.key));
+const regAlgos = REGRESSORS.filter((a) => !ALGOS || ALGOS.has(a.key));
+// Untimed warm-up fits (the JIT compiles the hot loops), as the peer script did on iris/diabetes.
+if (clfAlgos.length > 0 && manifest.datasets.iris) warmUp(clfAlgos, load('iris'));
+if (regAlgos.length > 0 && manifest.datasets.diabetes) warmUp(regAlgos, load('diabetes'));
+const started = Date.now();
+for (const name of names) {
+  const ds = load(name);
+  const algos = ds.task === 'regression' ? regAlgos : clfAlgos;
+  for (const a of algos) {
+    const t0 = Date.now();
+    runSupervised(ds, a);
+    console.error(`${name} ${a.key}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  if ((!ALGOS || ALGOS.has('kmeans')) && peers.clustering?.[name]) runKMeans(ds);
+}
+
+const f = (v: number | null, digits = 4) => (v === null || Number.isNaN(v) ? '–' : v.toFixed(digits));
+const ms = (v: number | null) =>
+  v === null || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+const ok = (b: boolean | null) => (b === null ? '–' : b ? 'yes' : 'NO');
+const header = [
+  'dataset',
+  'algorithm',
+  'metric',
+  'ours',
+  'sklearn',
+  'quality ok',
+  'fit ms ours',
+  'fit ms sklearn',
+  'fit ok',
+  '1-row µs ours',
+  '1-row µs sklearn',
+  'latency ok',
+];
+const lines = results.map((r) => [
+  r.dataset,
+  r.algorithm,
+  r.metric,
+  f(r.ours),
+  f(r.sklearn),
+  ok(r.qualityOk),
+  ms(r.fitMs),
+  ms(r.sklearnFitCpuMs),
+  ok(r.fitOk),
+  ms(r.oneRowUs),
+  ms(r.sklearnOneRowUs),
+  ok(r.latencyOk),
+]);
+const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => (l[c] as string).length)));
+const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
+console.log('ML core vs scikit-learn 1.2.1 on the fixed 5 folds (means over folds; fit = CPU ms per fold)');
+console.log(fmt(header));
+for (const l of lines) console.log(fmt(l));
+const count = (k: 'qualityOk' | 'fitOk' | 'latencyOk') => ({
+  met: results.filter((r) => r[k] === true).length,
+  checked: results.filter((r) => r[k] !== null).length,
+});
+const summary = { quality: count('qualityOk'), fit: count('fitOk'), latency: count('latencyOk') };
+console.log(
+  `targets met: quality ${summary.quality.met}/${summary.quality.checked}, fit time ${summary.fit.met}/${summary.fit.checked}, 1-row latency ${summary.latency.met}/${summary.latency.checked}; ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
+console.log(JSON.stringify({ bench: 'ml', data: DATA, node: process.version, summary, results }));
