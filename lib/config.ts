@@ -65,6 +65,19 @@ export interface AlarmConfig {
   readonly evaluationPeriods: number;
 }
 
+/**
+ * One recurring analysis: an EventBridge schedule invokes the scheduled-analysis function with this input
+ * (validated by `parseScheduledAnalysis` in src/core/analytics/analysis.ts, once at synth and again at run).
+ */
+export interface ScheduledAnalysisConfig {
+  /** Unique per stage; becomes part of the rule's id and of each result (`schedule`). */
+  readonly name: string;
+  /** EventBridge schedule expression, e.g. `rate(5 minutes)`. */
+  readonly schedule: string;
+  /** The analysis: kind, metric, component?, window (how far back from now), step, params. */
+  readonly input: Readonly<Record<string, unknown>>;
+}
+
 /** Everything that differs between stages, read once by bin/app.ts and passed to the stacks as typed props. */
 export interface StageConfig {
   readonly stage: Stage;
@@ -79,6 +92,8 @@ export interface StageConfig {
   readonly timestream: TimestreamConfig;
   readonly api: ApiConfig;
   readonly alarms: AlarmConfig;
+  /** Recurring analyses (anomaly scans over platform metrics) run by EventBridge schedules. */
+  readonly scheduledAnalyses: readonly ScheduledAnalysisConfig[];
   /** Tags applied to every resource of the stage. */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -116,6 +131,30 @@ const DEFAULTS: Record<Stage, StageDefaults> = {
       noncurrentVersionExpireAfterDays: 7,
     },
     timestream: { memoryStoreRetentionHours: 24, magneticStoreRetentionDays: 365 },
+    scheduledAnalyses: [
+      {
+        name: 'latency-anomalies',
+        schedule: 'rate(5 minutes)',
+        input: {
+          kind: 'anomaly',
+          metric: 'latency_ms',
+          window: '6h',
+          step: '1m',
+          params: { detector: 'cusum', threshold: 0.9 },
+        },
+      },
+      {
+        name: 'error-rate-anomalies',
+        schedule: 'rate(5 minutes)',
+        input: {
+          kind: 'anomaly',
+          metric: 'error_rate',
+          window: '6h',
+          step: '1m',
+          params: { detector: 'cusum', threshold: 0.9 },
+        },
+      },
+    ],
     api: { throttlingRateLimit: 50, throttlingBurstLimit: 100 },
     alarms: {
       captureRateMin: 0.95,
@@ -153,6 +192,30 @@ const DEFAULTS: Record<Stage, StageDefaults> = {
       noncurrentVersionExpireAfterDays: 30,
     },
     timestream: { memoryStoreRetentionHours: 24, magneticStoreRetentionDays: 365 },
+    scheduledAnalyses: [
+      {
+        name: 'latency-anomalies',
+        schedule: 'rate(1 minute)',
+        input: {
+          kind: 'anomaly',
+          metric: 'latency_ms',
+          window: '24h',
+          step: '1m',
+          params: { detector: 'ensemble', threshold: 0.7 },
+        },
+      },
+      {
+        name: 'error-rate-anomalies',
+        schedule: 'rate(1 minute)',
+        input: {
+          kind: 'anomaly',
+          metric: 'error_rate',
+          window: '24h',
+          step: '1m',
+          params: { detector: 'ensemble', threshold: 0.7 },
+        },
+      },
+    ],
     api: { throttlingRateLimit: 500, throttlingBurstLimit: 1000 },
     alarms: {
       captureRateMin: 0.99,

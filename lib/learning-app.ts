@@ -1,6 +1,7 @@
 import { type App, CrossStackReferences, ReferenceStrength, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadStageConfig, type StageConfig, stackName } from './config.ts';
+import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { IngestionStack } from './stacks/ingestion-stack.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
@@ -13,6 +14,7 @@ export interface LearningStacks {
   readonly config: StageConfig;
   readonly storage: StorageStack;
   readonly ingestion: IngestionStack;
+  readonly analytics: AnalyticsStack;
   readonly api: ApiStack;
   readonly observability: ObservabilityStack;
 }
@@ -56,6 +58,13 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
     documentsTable: storage.documentsTable,
     seriesStore: storage.seriesStore,
   });
+  const analytics = new AnalyticsStack(app, stackName(config.stage, 'Analytics'), {
+    env,
+    config,
+    description: description('event bus and scheduled analyses'),
+    documentsTable: storage.documentsTable,
+    seriesStore: storage.seriesStore,
+  });
   const api = new ApiStack(app, stackName(config.stage, 'Api'), {
     env,
     config,
@@ -63,6 +72,7 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
     stream: ingestion.stream,
     documentsTable: storage.documentsTable,
     seriesStore: storage.seriesStore,
+    eventBus: analytics.eventBus,
   });
   const observability = new ObservabilityStack(app, stackName(config.stage, 'Observability'), {
     env,
@@ -73,6 +83,8 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
     redriveFunction: ingestion.redriveFunction,
     deadLetterQueue: ingestion.deadLetterQueue,
     parkedQueue: ingestion.parkedQueue,
+    scheduledAnalysisFunction: analytics.scheduledAnalysisFunction,
+    scheduleDeadLetterQueue: analytics.scheduleDeadLetterQueue,
     httpApi: api.httpApi,
     apiFunctions: [api.eventsFunction, api.seriesFunction, api.statsFunction, api.analysesFunction],
   });
@@ -82,5 +94,5 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
     // cdk-nag 3 is a policy-validation plugin (v2 was an Aspect): findings fail synth unless acknowledged.
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   }
-  return { config, storage, ingestion, api, observability };
+  return { config, storage, ingestion, analytics, api, observability };
 }

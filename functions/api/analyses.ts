@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { parseAnalysisRequest, runAnalysis } from '../../src/core/analytics/analysis.ts';
+import { parseAnalysisRequest } from '../../src/core/analytics/analysis.ts';
+import { executeAnalysis } from '../../src/core/analytics/service.ts';
 import { badRequest, HttpError, httpErrorHandler, json, parseJsonBody } from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
-import { documentStore, seriesStore } from '../commons/ports.ts';
+import { analysisPorts, documentStore } from '../commons/ports.ts';
 
 const ID = /^an-[0-9a-f-]{36}$/;
 
@@ -25,35 +26,16 @@ async function createAnalysis(event: APIGatewayProxyEventV2): Promise<APIGateway
       parsed.errors,
     );
   }
-  const { request } = parsed;
-  const started = performance.now();
-  const data = await seriesStore().query({
-    metric: request.metric,
-    ...(request.component ? { component: request.component } : {}),
-    from: request.from,
-    to: request.to,
-    stepMs: request.stepMs,
+  const analysis = await executeAnalysis(parsed.request, {
+    ...analysisPorts(),
+    newId: () => `an-${randomUUID()}`,
   });
-  const outcome = runAnalysis(request, data);
-  const createdAt = Date.now();
-  const analysis = {
-    id: `an-${randomUUID()}`,
-    kind: request.kind,
-    request: {
-      ...request,
-      from: new Date(request.from).toISOString(),
-      to: new Date(request.to).toISOString(),
-    },
-    createdAt: new Date(createdAt).toISOString(),
-    durationMs: Math.round(performance.now() - started),
-    ...outcome,
-  };
-  await documentStore().putIfAbsent([{ id: analysis.id, type: 'analysis', time: createdAt, body: analysis }]);
   logger.info('analysis done', {
     id: analysis.id,
-    kind: request.kind,
-    series: outcome.series.length,
+    kind: analysis.kind,
+    series: analysis.series.length,
     durationMs: analysis.durationMs,
+    events: analysis.events,
   });
   return json(201, analysis, { location: `/v1/analyses/${analysis.id}` });
 }

@@ -6,9 +6,16 @@ import { createClients } from '../../src/adapters/clients.ts';
 import { DynamoDbDocumentStore } from '../../src/adapters/dynamodb-document-store.ts';
 import { DynamoDbSeriesStore } from '../../src/adapters/dynamodb-series-store.ts';
 import { DynamoDbIngestionStatsStore } from '../../src/adapters/dynamodb-stats-store.ts';
+import { EventBridgePublisher } from '../../src/adapters/eventbridge-publisher.ts';
 import { S3Lake } from '../../src/adapters/s3-lake.ts';
 import { TimestreamSeriesStore } from '../../src/adapters/timestream-series-store.ts';
-import type { DocumentStore, IngestionStatsStore, Lake, TimeSeriesStore } from '../../src/core/ports.ts';
+import type {
+  DocumentStore,
+  EventPublisher,
+  IngestionStatsStore,
+  Lake,
+  TimeSeriesStore,
+} from '../../src/core/ports.ts';
 import { oneOfEnv, requiredEnv } from './env.ts';
 
 export const clients = createClients();
@@ -55,4 +62,19 @@ let lake: Lake | undefined;
 export function lakeStore(env: NodeJS.ProcessEnv = process.env): Lake {
   lake ??= new S3Lake({ client: clients.s3, bucket: requiredEnv('LAKE_BUCKET_NAME', env) });
   return lake;
+}
+
+let events: EventPublisher | undefined;
+/** The project's EventBridge bus (EVENT_BUS_NAME). */
+export function eventPublisher(env: NodeJS.ProcessEnv = process.env): EventPublisher {
+  events ??= new EventBridgePublisher({
+    client: clients.eventbridge,
+    eventBusName: requiredEnv('EVENT_BUS_NAME', env),
+  });
+  return events;
+}
+
+/** What the analysis service needs: the series store to read, documents to store, the bus to publish. */
+export function analysisPorts(env: NodeJS.ProcessEnv = process.env) {
+  return { series: seriesStore(env), documents: documentStore(env), events: eventPublisher(env) };
 }

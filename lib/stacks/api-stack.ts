@@ -11,6 +11,7 @@ import {
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -25,6 +26,8 @@ export interface ApiStackProps extends StackProps {
   readonly stream: IStream;
   readonly documentsTable: Table;
   readonly seriesStore: SeriesStoreResources;
+  /** The project's bus: the analyses function publishes AnomalyDetected to it. */
+  readonly eventBus: IEventBus;
 }
 
 // HTTP API access-log fields ($context variables of HTTP APIs, not REST APIs).
@@ -116,7 +119,10 @@ export class ApiStack extends Stack {
       memorySize: 1024,
       environment: { POWERTOOLS_SERVICE_NAME: 'api-analyses' },
     });
-    this.analysesFunction.bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'readWrite');
+    this.analysesFunction
+      .bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'readWrite')
+      .setEnv('EVENT_BUS_NAME', props.eventBus.eventBusName);
+    props.eventBus.grantPutEventsTo(this.analysesFunction);
     bindSeriesStore(this.analysesFunction, props.seriesStore, 'read');
 
     const routes: [string, HttpMethod, ProjectFunction][] = [

@@ -39,6 +39,9 @@ export interface ObservabilityStackProps extends StackProps {
   readonly deadLetterQueue: IQueue;
   /** The redrive's own dead-letter queue: failure pointers whose redrive kept failing. */
   readonly parkedQueue: IQueue;
+  readonly scheduledAnalysisFunction: IFunction;
+  /** Schedule invocations EventBridge could not deliver. */
+  readonly scheduleDeadLetterQueue: IQueue;
   readonly httpApi: HttpApi;
   readonly apiFunctions: readonly IFunction[];
 }
@@ -82,7 +85,9 @@ export class ObservabilityStack extends Stack {
       new Metric({
         namespace: INGEST_METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { service: INGEST_SERVICE_NAME },
+        // The exact dimension set the handlers emit (functions/commons/observability.ts): CloudWatch
+        // matches metrics on all their dimensions, so a subset would find no data.
+        dimensionsMap: { service: INGEST_SERVICE_NAME, stage: config.stage },
         statistic,
         period,
       });
@@ -167,6 +172,23 @@ export class ObservabilityStack extends Stack {
         gt,
         'A failed ingest batch could not be redriven five times: its records wait in the parked queue for an operator',
       ),
+      scheduledAnalysisErrors: alarm(
+        'ScheduledAnalysisErrorsAlarm',
+        props.scheduledAnalysisFunction.metricErrors({ period, statistic: 'Sum' }),
+        0,
+        gt,
+        'A scheduled analysis failed (a misconfigured schedule or a store/bus error)',
+      ),
+      scheduleDeadLetters: alarm(
+        'ScheduleDeadLettersAlarm',
+        props.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: 'Maximum',
+        }),
+        0,
+        gt,
+        'EventBridge could not deliver a scheduled analysis to its function',
+      ),
       api5xx: alarm(
         'Api5xxAlarm',
         props.httpApi.metricServerError({ period, statistic: 'Sum' }),
@@ -217,6 +239,23 @@ export class ObservabilityStack extends Stack {
         ],
         right: [props.redriveFunction.metricErrors({ period })],
         width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Anomalies detected by scheduled analyses',
+        left: config.scheduledAnalyses.map(
+          (a) =>
+            new Metric({
+              namespace: INGEST_METRICS_NAMESPACE,
+              metricName: 'AnomaliesDetected',
+              dimensionsMap: { service: 'scheduled-analysis', stage: config.stage, schedule: a.name },
+              statistic: 'Sum',
+              period,
+              label: a.name,
+            }),
+        ),
+        width: 24,
       }),
     );
     this.dashboard.addWidgets(

@@ -96,6 +96,11 @@ export async function startHttpApi(options: {
   readonly functionFor: (route: LocalRoute) => LocalFunction;
   readonly port: number;
   readonly host?: string;
+  /** Local-only routes (under /local/), answered before the template's routes. */
+  readonly localRoutes?: (
+    method: string,
+    path: string,
+  ) => Promise<{ status: number; body: unknown } | undefined>;
 }): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer(async (req, res) => {
@@ -103,6 +108,13 @@ export async function startHttpApi(options: {
     try {
       const url = new URL(req.url ?? '/', `http://${host}`);
       const method = req.method ?? 'GET';
+      if (url.pathname.startsWith('/local/') && options.localRoutes) {
+        const local = await options.localRoutes(method, url.pathname);
+        if (local) {
+          send(res, local.status, JSON.stringify(local.body));
+          return;
+        }
+      }
       const candidates = options.routes.filter((r) => r.pattern.test(url.pathname));
       const route = candidates.find((r) => r.method === method || r.method === 'ANY');
       if (!route) {

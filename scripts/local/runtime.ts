@@ -17,6 +17,7 @@ import { type Clients, createClients } from '../../src/adapters/clients.ts';
 import { type StackTemplate, synthesizeTemplates } from './assembly.ts';
 import { createTableAndWait, startEmulators } from './emulators.ts';
 import { KinesisEventSource, LocalQueue, SqsEventSource } from './event-sources.ts';
+import { type LocalEventBridge, rateMs, startLocalEventBridge } from './eventbridge.ts';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 import { LocalFunction } from './functions.ts';
 import { routesFromTemplates, startHttpApi } from './http-api.ts';
@@ -36,6 +37,8 @@ export interface LocalRuntimeOptions {
   /** Progress lines; default: none. */
   readonly log?: (line: string) => void;
   readonly pollIntervalMs?: number;
+  /** Run `rate(...)` schedules on timers; default true (tests turn it off and call `run()`). */
+  readonly runSchedules?: boolean;
 }
 
 export interface LocalRuntime {
@@ -55,9 +58,21 @@ export interface LocalRuntime {
   readonly sqsSources: readonly SqsEventSource[];
   readonly queues: ReadonlyMap<string, LocalQueue>;
   readonly faults?: FaultProxy;
+  /** The EventBridge stand-in: every event the functions published. */
+  readonly eventBridge: LocalEventBridge;
+  /** The schedules of the templates' EventBridge rules; `run()` invokes the target once, now. */
+  readonly schedules: readonly LocalSchedule[];
   /** Resolves when every stream is caught up, every queue is empty and nothing is in flight (twice in a row). */
   waitForIdle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface LocalSchedule {
+  readonly name: string;
+  readonly expression: string;
+  /** Undefined for cron expressions, which are not run on a timer locally (use run()). */
+  readonly everyMs: number | undefined;
+  run(): Promise<unknown>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -162,6 +177,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             });
             break;
           }
+          case 'AWS::Events::EventBus': {
+            const name = String(p.Name ?? `${stackName}-${id}`);
+            resolver.add({
+              ...base,
+              ref: name,
+              attributes: {
+                Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}`,
+                Name: name,
+              },
+            });
+            break;
+          }
           case 'AWS::SQS::Queue': {
             const name = `${stackName}-${id}`;
             const arn = `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${name}`;
@@ -208,8 +235,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
 
     // 2. Functions that carry the project's entry metadata (CDK's own helper functions have none).
+    const busNames = stacks.flatMap(({ template }) =>
+      Object.values(template.Resources)
+        .filter((r) => r.Type === 'AWS::Events::EventBus')
+        .map((r) => String(r.Properties?.Name)),
+    );
+    const eventBridge = await startLocalEventBridge(busNames);
+    stoppers.push(() => eventBridge.stop());
     let faults: FaultProxy | undefined;
-    let functionEnv = emulators.env;
+    let functionEnv: Record<string, string> = {
+      ...emulators.env,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
+    };
     if (options.dynamoFaults) {
       faults = await startFaultProxy(emulators.endpoints.dynamodb);
       stoppers.push(() => faults!.stop());
@@ -324,10 +361,64 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }
     }
 
-    // 4. The HTTP API.
+    // 4. Schedules: EventBridge rules with a schedule expression invoke their Lambda targets with their input.
+    const schedules: LocalSchedule[] = [];
+    for (const { stackName, template } of stacks) {
+      for (const [id, res] of Object.entries(template.Resources)) {
+        const expression = res.Properties?.ScheduleExpression;
+        if (res.Type !== 'AWS::Events::Rule' || typeof expression !== 'string') continue;
+        for (const target of (res.Properties?.Targets as { Arn: unknown; Input?: string }[] | undefined) ??
+          []) {
+          const fnId = (target.Arn as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
+          const fn = fnId ? byLogical.get(`${stackName}/${fnId}`) : undefined;
+          if (!fn) {
+            log(`schedule ${id}: target is not a local function; skipped`);
+            continue;
+          }
+          const input = target.Input === undefined ? {} : (JSON.parse(target.Input) as unknown);
+          const name = (input as { schedule?: string }).schedule ?? id;
+          const everyMs = rateMs(expression);
+          const schedule: LocalSchedule = { name, expression, everyMs, run: () => fn.invoke(input) };
+          if (everyMs !== undefined && options.runSchedules !== false) {
+            const timer = setInterval(() => {
+              schedule.run().catch((error: Error) => log(`schedule ${name} failed: ${error.message}`));
+            }, everyMs);
+            timer.unref();
+            stoppers.push(async () => clearInterval(timer));
+          }
+          schedules.push(schedule);
+        }
+      }
+    }
+    if (schedules.length > 0) {
+      log(`schedules: ${schedules.map((s) => `${s.name} ${s.expression}`).join(', ')}`);
+    }
+
+    // 5. The HTTP API (plus local-only routes under /local/ for the schedules and the bus).
+    const localRoutes = async (
+      method: string,
+      path: string,
+    ): Promise<{ status: number; body: unknown } | undefined> => {
+      if (method === 'POST' && path === '/local/schedules/run') {
+        const results = await Promise.all(
+          schedules.map(async (s) => {
+            try {
+              return { schedule: s.name, ok: true, result: await s.run() };
+            } catch (error) {
+              return { schedule: s.name, ok: false, error: (error as Error).message };
+            }
+          }),
+        );
+        return { status: 200, body: { results } };
+      }
+      if (method === 'GET' && path === '/local/events')
+        return { status: 200, body: { events: eventBridge.events } };
+      return undefined;
+    };
     const routes = routesFromTemplates(stacks);
     const api = await startHttpApi({
       routes,
+      localRoutes,
       port: options.port ?? 3000,
       functionFor: (route) => {
         const stackName = (route as { stackName?: string }).stackName!;
@@ -368,6 +459,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sqsSources,
       queues: new Map([...queues.values()].map((q) => [q.name, q])),
       ...(faults ? { faults } : {}),
+      eventBridge,
+      schedules,
       waitForIdle,
       stop,
     };

@@ -15,6 +15,7 @@
  *   with its aws-chunked framing otherwise (silently corrupting the object).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
@@ -34,6 +35,7 @@ const SERVICE_ENV_SUFFIX = {
   s3: 'S3',
   timestreamWrite: 'TIMESTREAM_WRITE',
   timestreamQuery: 'TIMESTREAM_QUERY',
+  eventbridge: 'EVENTBRIDGE',
 } as const;
 
 type ServiceName = keyof typeof SERVICE_ENV_SUFFIX;
@@ -106,6 +108,11 @@ export function createTimestreamQueryClient(env: ClientEnv = process.env): Times
   return new TimestreamQueryClient(commonConfig('timestreamQuery', env));
 }
 
+/** An EventBridge client (the project's event bus). */
+export function createEventBridgeClient(env: ClientEnv = process.env): EventBridgeClient {
+  return new EventBridgeClient(commonConfig('eventbridge', env));
+}
+
 /** The SDK clients of the project; each is created on first access and then reused. */
 export interface Clients {
   readonly kinesis: KinesisClient;
@@ -113,6 +120,7 @@ export interface Clients {
   readonly s3: S3Client;
   readonly timestreamWrite: TimestreamWriteClient;
   readonly timestreamQuery: TimestreamQueryClient;
+  readonly eventbridge: EventBridgeClient;
 }
 
 /**
@@ -137,6 +145,10 @@ export function createClients(env: ClientEnv = process.env): Clients {
     get s3() {
       cache.s3 ??= createS3Client(env);
       return cache.s3;
+    },
+    get eventbridge() {
+      cache.eventbridge ??= createEventBridgeClient(env);
+      return cache.eventbridge;
     },
     get timestreamWrite() {
       cache.timestreamWrite ??= createTimestreamWriteClient(env);

@@ -149,3 +149,19 @@ export interface IngestionStatsStore {
   /** Sums the hourly counters in [from, to). */
   read(from: number, to: number): Promise<IngestionCounters & { readonly hours: number }>;
 }
+
+/**
+ * A domain event for the project's EventBridge bus (source `all-use.learning`). The detail schemas of each
+ * detail type are documented with their builders in src/core/analytics/events.ts.
+ */
+export interface DomainEvent {
+  readonly detailType: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+  /** Epoch ms. */
+  readonly time: number;
+}
+
+/** Publishes domain events; every event is published or the call throws (naming how many failed). */
+export interface EventPublisher {
+  publish(events: readonly DomainEvent[]): Promise<void>;
+}

@@ -21,7 +21,10 @@ describe('alarms', () => {
       'Minimum',
       'LessThanThreshold',
       0.99,
-      { Name: 'service', Value: 'ingest' },
+      [
+        { Name: 'service', Value: 'ingest' },
+        { Name: 'stage', Value: 'prod' },
+      ],
     ],
     [
       'Quarantined',
@@ -29,7 +32,10 @@ describe('alarms', () => {
       'Sum',
       'GreaterThanThreshold',
       50,
-      { Name: 'service', Value: 'ingest' },
+      [
+        { Name: 'service', Value: 'ingest' },
+        { Name: 'stage', Value: 'prod' },
+      ],
     ],
     [
       'GetRecords.IteratorAgeMilliseconds',
@@ -52,17 +58,17 @@ describe('alarms', () => {
         Statistic: statistic,
         ComparisonOperator: operator,
         Threshold: threshold,
-        Dimensions: dimension ? [dimension] : Match.anyValue(),
+        Dimensions: dimension ?? Match.anyValue(),
         AlarmActions: [topicRef()],
         OKActions: [topicRef()],
       });
     },
   );
 
-  it('has exactly the eight alarms, all treating missing data as not breaching', () => {
+  it('has exactly the ten alarms, all treating missing data as not breaching', () => {
     const alarms = Object.values(prod.templates.observability.findResources('AWS::CloudWatch::Alarm'));
 
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(10);
     for (const alarm of alarms) expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
   });
 });

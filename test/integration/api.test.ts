@@ -15,7 +15,7 @@ let logDirectory: string;
 
 beforeAll(async () => {
   logDirectory = mkdtempSync(join(tmpdir(), 'all-use-api-logs-'));
-  runtime = await startLocalRuntime({ port: 0, pollIntervalMs: 20, logDirectory });
+  runtime = await startLocalRuntime({ port: 0, pollIntervalMs: 20, logDirectory, runSchedules: false });
 }, 120_000);
 
 afterAll(async () => {
@@ -437,6 +437,32 @@ describe('analyses', () => {
     expect(anomalies[0]!.explanation).toMatch(/above the median/);
     expect(fetched.status).toBe(200);
     expect(fetched.body).toEqual(created.body);
+    const published = runtime.eventBridge.events.filter(
+      (e) =>
+        e.detailType === 'AnomalyDetected' &&
+        (e.detail as { analysisId: string }).analysisId === created.body.id,
+    );
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({
+      source: 'all-use.learning',
+      detail: { component, anomalyCount: 1 },
+    });
+  });
+
+  it("runs the stage config's scheduled analyses through the synthesized schedules", async () => {
+    // Act
+    const runs = await Promise.all(runtime.schedules.map((s) => s.run() as Promise<{ id: string }>));
+
+    // Assess: the dev stage schedules latency and error-rate scans; each stored an analysis.
+    expect(runtime.schedules.map((s) => s.name).sort()).toEqual([
+      'error-rate-anomalies',
+      'latency-anomalies',
+    ]);
+    for (const { id } of runs) {
+      const stored = await call<AnalysisBody & { schedule: string }>('GET', `/v1/analyses/${id}`);
+      expect(stored.status).toBe(200);
+      expect(runtime.schedules.map((s) => s.name)).toContain(stored.body.schedule);
+    }
   });
 
   it('answers 400 naming every problem, 404 for an unknown id', async () => {

@@ -341,3 +341,55 @@ export function runAnalysis(request: AnalysisRequest, data: SeriesResult): Analy
   });
   return { series, truncatedSeries: data.series.length - selected.length };
 }
+
+/** The input an EventBridge schedule passes: an analysis over the last `window` before each run. */
+export interface ScheduledAnalysisInput {
+  readonly schedule: string;
+  readonly request: AnalysisRequest;
+}
+
+/**
+ * Validates a schedule's input (`{ kind, metric, component?, window, step, params }`) into the analysis
+ * request for a run at `now`: the range is `[now - window, now)`. Errors name the field and the rule; the
+ * CDK app calls this at synth time so a bad schedule never deploys.
+ *
+ * @example
+ * parseScheduledAnalysis('latency-anomalies', { kind: 'anomaly', metric: 'latency_ms', window: '6h', step: '1m' }, Date.now())
+ */
+export function parseScheduledAnalysis(
+  schedule: string,
+  input: unknown,
+  now: number,
+): { ok: true; value: ScheduledAnalysisInput } | { ok: false; errors: ValidationIssue[] } {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    return {
+      ok: false,
+      errors: [{ path: '(root)', rule: 'type', message: 'the schedule input must be an object' }],
+    };
+  }
+  const { window, ...rest } = input as Record<string, unknown>;
+  const errors: ValidationIssue[] = [];
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(schedule)) {
+    errors.push({ path: 'schedule', rule: 'pattern', message: 'must match [a-z0-9][a-z0-9-]{0,63}' });
+  }
+  let windowMs: number | undefined;
+  if (window === undefined)
+    errors.push({ path: 'window', rule: 'required', message: 'is required, e.g. 6h' });
+  else {
+    const m = typeof window === 'string' ? STEP.exec(window) : undefined;
+    windowMs = m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : undefined;
+    if (!windowMs)
+      errors.push({
+        path: 'window',
+        rule: 'duration',
+        message: 'must be a positive duration such as 30m, 6h, 1d',
+      });
+  }
+  if ('from' in rest || 'to' in rest) {
+    errors.push({ path: 'from', rule: 'unknown_key', message: 'a schedule gives window, not from/to' });
+  }
+  const parsed = parseAnalysisRequest({ ...rest, from: now - (windowMs ?? 1), to: now }, now);
+  if (!parsed.ok) errors.push(...parsed.errors);
+  if (errors.length > 0 || !parsed.ok) return { ok: false, errors };
+  return { ok: true, value: { schedule, request: parsed.request } };
+}

@@ -1,0 +1,114 @@
+/**
+ * The analysis application service: query the series, run the analysis, store the result, publish the
+ * domain events it implies. The API (`POST /v1/analyses`) and the scheduled analyses both call it, through
+ * ports only.
+ *
+ * Events (EventBridge, source `all-use.learning`), detail schema version 1:
+ *
+ * `AnomalyDetected`, one per series with at least one anomaly:
+ * ```
+ * { version: 1, analysisId: string, schedule?: string, metric: string, component: string,
+ *   dimensions: Record<string,string>, detector: string, threshold: number, maxScore: number,
+ *   anomalyCount: number,
+ *   anomalies: { time: string (ISO-8601), value: number, score: number, explanation: string }[]  // top 20 by score
+ * }
+ * ```
+ * Rules on the bus match on `detail-type` and, for example, `detail.component` or `detail.maxScore`
+ * (numeric matching), to page someone or start a workflow.
+ */
+import type { DocumentStore, DomainEvent, EventPublisher, TimeSeriesStore } from '../ports.ts';
+import { type AnalysisOutcome, type AnalysisRequest, type AnomalyParams, runAnalysis } from './analysis.ts';
+
+export const DETAIL_TYPES = { anomalyDetected: 'AnomalyDetected' } as const;
+/** Anomalies listed per event; the stored analysis keeps them all. */
+export const MAX_ANOMALIES_PER_EVENT = 20;
+
+export interface StoredAnalysis extends AnalysisOutcome {
+  readonly id: string;
+  readonly kind: AnalysisRequest['kind'];
+  readonly request: Omit<AnalysisRequest, 'from' | 'to'> & { readonly from: string; readonly to: string };
+  readonly createdAt: string;
+  readonly durationMs: number;
+  /** Name of the schedule that ran it; absent for on-demand analyses. */
+  readonly schedule?: string;
+  /** How many domain events it published. */
+  readonly events: number;
+}
+
+export interface AnalysisPorts {
+  readonly series: TimeSeriesStore;
+  readonly documents: DocumentStore;
+  readonly events: EventPublisher;
+  readonly now?: () => number;
+  readonly newId: () => string;
+}
+
+/** The domain events an analysis implies (none for forecasts). */
+export function eventsOf(analysis: StoredAnalysis, time: number): DomainEvent[] {
+  if (analysis.request.kind !== 'anomaly') return [];
+  // Omit<> over the request union loses the kind/params link; the kind was checked just above.
+  const { detector, threshold } = analysis.request.params as AnomalyParams;
+  return analysis.series
+    .filter((s) => (s.anomalies?.length ?? 0) > 0)
+    .map((s) => ({
+      detailType: DETAIL_TYPES.anomalyDetected,
+      time,
+      detail: {
+        version: 1,
+        analysisId: analysis.id,
+        ...(analysis.schedule ? { schedule: analysis.schedule } : {}),
+        metric: analysis.request.metric,
+        component: s.component,
+        dimensions: s.dimensions,
+        detector,
+        threshold,
+        maxScore: s.maxScore ?? 0,
+        anomalyCount: s.anomalies!.length,
+        anomalies: [...s.anomalies!]
+          .sort((a, b) => b.score - a.score)
+          .slice(0, MAX_ANOMALIES_PER_EVENT)
+          .map((a) => ({ ...a, time: new Date(a.time).toISOString() })),
+      },
+    }));
+}
+
+/**
+ * Runs, stores and publishes one analysis. The result is stored before the events are published, so an
+ * event always points at an analysis that can be read; a publish failure throws after the store (the
+ * caller sees the error; the stored analysis keeps `events` as planned).
+ */
+export async function executeAnalysis(
+  request: AnalysisRequest,
+  ports: AnalysisPorts,
+  options: { readonly schedule?: string } = {},
+): Promise<StoredAnalysis> {
+  const now = ports.now ?? Date.now;
+  const started = now();
+  const data = await ports.series.query({
+    metric: request.metric,
+    ...(request.component ? { component: request.component } : {}),
+    from: request.from,
+    to: request.to,
+    stepMs: request.stepMs,
+  });
+  const outcome = runAnalysis(request, data);
+  const createdAt = now();
+  const base = {
+    id: ports.newId(),
+    kind: request.kind,
+    request: {
+      ...request,
+      from: new Date(request.from).toISOString(),
+      to: new Date(request.to).toISOString(),
+    },
+    createdAt: new Date(createdAt).toISOString(),
+    durationMs: createdAt - started,
+    ...(options.schedule ? { schedule: options.schedule } : {}),
+    ...outcome,
+  };
+  const events = eventsOf({ ...base, events: 0 }, createdAt);
+  const analysis: StoredAnalysis = { ...base, events: events.length };
+  await ports.documents.putIfAbsent([{ id: analysis.id, type: 'analysis', time: createdAt, body: analysis }]);
+  if (events.length > 0) await ports.events.publish(events);
+  return analysis;
+}
