@@ -10,8 +10,17 @@ import type { ValidationIssue } from '../events/index.ts';
 import type { AggregatePoint, SeriesResult } from '../ports.ts';
 import { createDetector, detectorNames } from './anomaly/index.ts';
 import { forecast, type MethodName, methodNames } from './forecast/index.ts';
+import { classifyRegimes, type Regime } from './patterns/index.ts';
+import {
+  drawdowns,
+  ewmaVolatility,
+  historicalCVaR,
+  historicalVaR,
+  parametricCVaR,
+  parametricVaR,
+} from './risk/index.ts';
 
-export const ANALYSIS_KINDS = ['anomaly', 'forecast'] as const;
+export const ANALYSIS_KINDS = ['anomaly', 'forecast', 'regimes', 'risk'] as const;
 export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
 
 /** Bounds of one request: they keep an analysis inside one API call's time and memory. */
@@ -43,6 +52,24 @@ export interface ForecastParams {
   readonly levels: readonly number[];
 }
 
+export interface RegimeParams {
+  /** Points per window; default 20. */
+  readonly window: number;
+  /** Efficiency ratio at or above which a window is trending; default 0.3. */
+  readonly trendThreshold: number;
+  /** Volatility against the median window's above which a window is volatile; default 1.5. */
+  readonly volatilityRatio: number;
+}
+
+export interface RiskParams {
+  /** How to read the series: an equity curve (default) or per-step returns (fractions). */
+  readonly input: 'equity' | 'returns';
+  /** VaR/CVaR confidence levels; default [0.95, 0.99]. */
+  readonly levels: readonly number[];
+  /** RiskMetrics decay of the EWMA volatility; default 0.94. */
+  readonly lambda: number;
+}
+
 export type AnalysisRequest = {
   readonly metric: string;
   readonly component?: string;
@@ -52,6 +79,8 @@ export type AnalysisRequest = {
 } & (
   | { readonly kind: 'anomaly'; readonly params: AnomalyParams }
   | { readonly kind: 'forecast'; readonly params: ForecastParams }
+  | { readonly kind: 'regimes'; readonly params: RegimeParams }
+  | { readonly kind: 'risk'; readonly params: RiskParams }
 );
 
 function parseTime(value: unknown, path: string, errors: ValidationIssue[]): number | undefined {
@@ -154,7 +183,7 @@ export function parseAnalysisRequest(
     errors.push({ path: 'params', rule: 'type', message: 'must be an object' });
   }
   const params = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
-  let parsed: AnomalyParams | ForecastParams | undefined;
+  let parsed: AnomalyParams | ForecastParams | RegimeParams | RiskParams | undefined;
   if (kind === 'anomaly') {
     const allowed = ['detector', 'threshold'];
     for (const key of Object.keys(params)) {
@@ -212,6 +241,49 @@ export function parseAnalysisRequest(
       season: numberIn(params.season, 'params.season', 1, 10_000, 1, errors, true),
       levels: Array.isArray(levels) ? (levels as number[]) : [80, 95],
     };
+  } else if (kind === 'regimes') {
+    const allowed = ['window', 'trendThreshold', 'volatilityRatio'];
+    for (const key of Object.keys(params)) {
+      if (!allowed.includes(key))
+        errors.push({
+          path: `params.${key}`,
+          rule: 'unknown_key',
+          message: `regimes params are: ${allowed.join(', ')}`,
+        });
+    }
+    parsed = {
+      window: numberIn(params.window, 'params.window', 3, 10_000, 20, errors, true),
+      trendThreshold: numberIn(params.trendThreshold, 'params.trendThreshold', 0, 1, 0.3, errors),
+      volatilityRatio: numberIn(params.volatilityRatio, 'params.volatilityRatio', 1, 100, 1.5, errors),
+    };
+  } else if (kind === 'risk') {
+    const allowed = ['input', 'levels', 'lambda'];
+    for (const key of Object.keys(params)) {
+      if (!allowed.includes(key))
+        errors.push({
+          path: `params.${key}`,
+          rule: 'unknown_key',
+          message: `risk params are: ${allowed.join(', ')}`,
+        });
+    }
+    const input = params.input ?? 'equity';
+    if (input !== 'equity' && input !== 'returns') {
+      errors.push({ path: 'params.input', rule: 'enum', message: 'must be one of: equity, returns' });
+    }
+    const levels = params.levels ?? [0.95, 0.99];
+    if (
+      !Array.isArray(levels) ||
+      levels.length === 0 ||
+      levels.length > 5 ||
+      !levels.every((l) => typeof l === 'number' && l >= 0.5 && l < 1)
+    ) {
+      errors.push({ path: 'params.levels', rule: 'type', message: 'must be 1-5 numbers in [0.5, 1)' });
+    }
+    parsed = {
+      input: input as RiskParams['input'],
+      levels: Array.isArray(levels) ? (levels as number[]) : [0.95, 0.99],
+      lambda: numberIn(params.lambda, 'params.lambda', 0.5, 0.9999, 0.94, errors),
+    };
   }
   if (errors.length > 0) return { ok: false, errors };
   return {
@@ -248,6 +320,41 @@ export interface SeriesAnalysis {
     readonly mean: readonly number[];
     readonly lower: Readonly<Record<string, readonly number[]>>;
     readonly upper: Readonly<Record<string, readonly number[]>>;
+  };
+  readonly regimes?: {
+    readonly counts: Readonly<Record<Regime, number>>;
+    readonly windows: readonly {
+      readonly from: number;
+      readonly to: number;
+      readonly regime: Regime;
+      readonly direction: 'up' | 'down' | 'flat';
+      readonly efficiencyRatio: number;
+      readonly volatilityRatio: number;
+      readonly reason: string;
+    }[];
+  };
+  readonly risk?: {
+    readonly var: Readonly<
+      Record<
+        string,
+        {
+          readonly historical: number;
+          readonly historicalCVaR: number;
+          readonly normal: number;
+          readonly normalCVaR: number;
+        }
+      >
+    >;
+    readonly ewmaVolatility: number;
+    readonly maxDrawdown: number;
+    readonly currentDrawdown: number;
+    readonly drawdownEpisodes: number;
+    readonly maxEpisode: {
+      readonly peak: number;
+      readonly trough: number;
+      readonly recovery: number | null;
+      readonly depth: number;
+    } | null;
   };
   /** Set when this series could not be analysed (e.g. too short to forecast); the others still are. */
   readonly skipped?: string;
@@ -327,6 +434,77 @@ function analyseForecast(
   };
 }
 
+function analyseRegimes(
+  points: readonly AggregatePoint[],
+  params: RegimeParams,
+): Pick<SeriesAnalysis, 'regimes' | 'skipped'> {
+  if (points.length < params.window)
+    return { skipped: `needs at least ${params.window} points (one window), has ${points.length}` };
+  const result = classifyRegimes(
+    points.map((p) => p.avg),
+    { window: params.window, trendThreshold: params.trendThreshold, volatilityRatio: params.volatilityRatio },
+  );
+  return {
+    regimes: {
+      counts: result.counts,
+      windows: result.windows.map((w) => ({
+        from: points[w.start]!.time,
+        to: points[w.end - 1]!.time,
+        regime: w.regime,
+        direction: w.direction,
+        efficiencyRatio: w.efficiencyRatio,
+        volatilityRatio: w.volatilityRatio,
+        reason: w.reason,
+      })),
+    },
+  };
+}
+
+function analyseRisk(
+  points: readonly AggregatePoint[],
+  params: RiskParams,
+): Pick<SeriesAnalysis, 'risk' | 'skipped'> {
+  const values = points.map((p) => p.avg);
+  if (values.length < 3) return { skipped: `needs at least 3 points, has ${values.length}` };
+  let returns: number[];
+  if (params.input === 'returns') returns = values;
+  else {
+    const bad = values.findIndex((v) => v <= 0);
+    if (bad >= 0) return { skipped: `an equity curve must stay above 0; point ${bad} is ${values[bad]}` };
+    returns = values.slice(1).map((v, i) => v / values[i]! - 1);
+  }
+  const dd = drawdowns(values, { input: params.input });
+  const at = (i: number) =>
+    points[Math.min(Math.max(i - (params.input === 'returns' ? 1 : 0), 0), points.length - 1)]!.time;
+  return {
+    risk: {
+      var: Object.fromEntries(
+        params.levels.map((level) => [
+          String(level),
+          {
+            historical: historicalVaR(returns, level),
+            historicalCVaR: historicalCVaR(returns, level),
+            normal: parametricVaR(returns, level),
+            normalCVaR: parametricCVaR(returns, level),
+          },
+        ]),
+      ),
+      ewmaVolatility: ewmaVolatility(returns, params.lambda).latest,
+      maxDrawdown: dd.maxDrawdown,
+      currentDrawdown: dd.currentDrawdown,
+      drawdownEpisodes: dd.episodes.length,
+      maxEpisode: dd.maxEpisode
+        ? {
+            peak: at(dd.maxEpisode.peak),
+            trough: at(dd.maxEpisode.trough),
+            recovery: dd.maxEpisode.recovery === null ? null : at(dd.maxEpisode.recovery),
+            depth: dd.maxEpisode.depth,
+          }
+        : null,
+    },
+  };
+}
+
 /**
  * Runs an analysis over the series the store returned for the request's selector and step.
  * Gaps (steps without points) are skipped: the detectors and forecasts see the steps that hold data.
@@ -335,9 +513,16 @@ export function runAnalysis(request: AnalysisRequest, data: SeriesResult): Analy
   const selected = data.series.slice(0, ANALYSIS_LIMITS.maxSeries);
   const series = selected.map((s): SeriesAnalysis => {
     const base = { component: s.component, dimensions: s.dimensions, points: s.points.length };
-    return request.kind === 'anomaly'
-      ? { ...base, ...analyseAnomalies(s.points, request.params) }
-      : { ...base, ...analyseForecast(s.points, request.params, request.stepMs) };
+    switch (request.kind) {
+      case 'anomaly':
+        return { ...base, ...analyseAnomalies(s.points, request.params) };
+      case 'forecast':
+        return { ...base, ...analyseForecast(s.points, request.params, request.stepMs) };
+      case 'regimes':
+        return { ...base, ...analyseRegimes(s.points, request.params) };
+      case 'risk':
+        return { ...base, ...analyseRisk(s.points, request.params) };
+    }
   });
   return { series, truncatedSeries: data.series.length - selected.length };
 }

@@ -143,3 +143,86 @@ describe('runAnalysis', () => {
     expect(out.series[0]!.skipped).toMatch(/needs at least 4 points/);
   });
 });
+
+describe('regimes and risk analyses', () => {
+  const base = NOW - 3 * 3_600_000;
+  const at = (i: number) => base + i * 60_000;
+
+  it('labels a calm trend, a range and a volatile stretch', () => {
+    // 60 points rising steadily, 60 oscillating gently, 60 swinging wildly.
+    const values = [
+      ...Array.from({ length: 60 }, (_, i) => 100 + i),
+      ...Array.from({ length: 60 }, (_, i) => 160 + (i % 2 ? 1 : -1)),
+      ...Array.from({ length: 60 }, (_, i) => 160 + (i % 2 ? 12 : -12) * (1 + (i % 5) / 4)),
+    ];
+    const data: SeriesResult = {
+      series: [
+        { component: 'svc', metric: 'm', dimensions: {}, points: values.map((v, i) => point(at(i), v)) },
+      ],
+    };
+    const r = parseAnalysisRequest(
+      { kind: 'regimes', metric: 'm', from: base, to: NOW, params: { window: 20 } },
+      NOW,
+    );
+    if (!r.ok) throw new Error('request should be valid');
+    const regimes = runAnalysis(r.request, data).series[0]!.regimes!;
+    expect(regimes.windows.map((w) => w.regime)).toEqual([
+      'trending',
+      'trending',
+      'trending',
+      'ranging',
+      'ranging',
+      'ranging',
+      'volatile',
+      'volatile',
+      'volatile',
+    ]);
+    expect(regimes.windows[0]).toMatchObject({ from: at(0), to: at(19), direction: 'up' });
+  });
+
+  it('measures VaR, EWMA volatility and the deepest drawdown of an equity curve, with times', () => {
+    // Equity 100 -> 120 -> 90 -> 130: a 25 % drawdown from minute 1 to minute 2, recovered at minute 3.
+    const values = [100, 120, 90, 130, 125, 128];
+    const data: SeriesResult = {
+      series: [
+        {
+          component: 'acct',
+          metric: 'equity',
+          dimensions: {},
+          points: values.map((v, i) => point(at(i), v)),
+        },
+      ],
+    };
+    const r = parseAnalysisRequest(
+      { kind: 'risk', metric: 'equity', from: base, to: NOW, params: { levels: [0.95] } },
+      NOW,
+    );
+    if (!r.ok) throw new Error('request should be valid');
+    const risk = runAnalysis(r.request, data).series[0]!.risk!;
+    expect(risk.maxDrawdown).toBeCloseTo(0.25, 12);
+    expect(risk.maxEpisode).toEqual({ peak: at(1), trough: at(2), recovery: at(3), depth: 0.25 });
+    // The worst of the five returns is -25 %: historical VaR at 95 % lies between the two worst losses.
+    expect(risk.var['0.95']!.historical).toBeGreaterThan(0.04);
+    expect(risk.var['0.95']!.historical).toBeLessThanOrEqual(0.25);
+    expect(risk.var['0.95']!.historicalCVaR).toBeGreaterThanOrEqual(risk.var['0.95']!.historical);
+    expect(risk.ewmaVolatility).toBeGreaterThan(0);
+  });
+
+  it('skips a series that is no equity curve, and validates the params', () => {
+    const data: SeriesResult = {
+      series: [
+        { component: 'c', metric: 'm', dimensions: {}, points: [0, -1, 2, 3].map((v, i) => point(at(i), v)) },
+      ],
+    };
+    const r = parseAnalysisRequest({ kind: 'risk', metric: 'm', from: base, to: NOW }, NOW);
+    if (!r.ok) throw new Error('request should be valid');
+    expect(runAnalysis(r.request, data).series[0]!.skipped).toMatch(/must stay above 0/);
+    const bad = parseAnalysisRequest(
+      { kind: 'risk', metric: 'm', params: { input: 'prices', levels: [1.5], lambda: 2 } },
+      NOW,
+    );
+    expect(bad.ok).toBe(false);
+    if (!bad.ok)
+      expect(bad.errors.map((e) => e.path)).toEqual(['params.input', 'params.levels', 'params.lambda']);
+  });
+});
