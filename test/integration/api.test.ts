@@ -470,7 +470,7 @@ describe('analyses', () => {
     const bad = await call<ErrorBody>(
       'POST',
       '/v1/analyses',
-      JSON.stringify({ kind: 'trend', metric: 'x', step: '0' }),
+      JSON.stringify({ kind: 'prophecy', metric: 'x', step: '0' }),
     );
     const missing = await call<ErrorBody>('GET', '/v1/analyses/an-00000000-0000-0000-0000-000000000000');
 

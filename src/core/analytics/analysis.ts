@@ -9,6 +9,7 @@
 import type { ValidationIssue } from '../events/index.ts';
 import type { AggregatePoint, SeriesResult } from '../ports.ts';
 import { createDetector, detectorNames } from './anomaly/index.ts';
+import { detectChangePoints } from './changepoint/index.ts';
 import { forecast, type MethodName, methodNames } from './forecast/index.ts';
 import { classifyRegimes, type Regime } from './patterns/index.ts';
 import {
@@ -19,8 +20,19 @@ import {
   parametricCVaR,
   parametricVaR,
 } from './risk/index.ts';
+import { StreamingStats } from './stats/index.ts';
+import { detectSeasonality, linearTrend, mannKendall } from './trend/index.ts';
 
-export const ANALYSIS_KINDS = ['anomaly', 'forecast', 'regimes', 'risk'] as const;
+export const ANALYSIS_KINDS = [
+  'anomaly',
+  'forecast',
+  'regimes',
+  'risk',
+  'stats',
+  'trend',
+  'seasonality',
+  'changepoints',
+] as const;
 export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
 
 /** Bounds of one request: they keep an analysis inside one API call's time and memory. */
@@ -68,6 +80,27 @@ export interface RiskParams {
   readonly levels: readonly number[];
   /** RiskMetrics decay of the EWMA volatility; default 0.94. */
   readonly lambda: number;
+  /** A drawdown limit (fraction); a series past it raises RiskLimitBreached. */
+  readonly maxDrawdown?: number;
+}
+
+export interface StatsParams {
+  readonly quantiles: readonly number[];
+}
+
+export interface TrendParams {
+  readonly level: number;
+}
+
+export interface SeasonalityParams {
+  readonly maxPeriod?: number;
+  readonly minStrength: number;
+}
+
+export interface ChangePointParams {
+  readonly method: 'auto' | 'pelt' | 'binseg';
+  readonly cost: 'meanvar' | 'mean';
+  readonly penalty: 'bic' | 'aic' | number;
 }
 
 export type AnalysisRequest = {
@@ -81,7 +114,27 @@ export type AnalysisRequest = {
   | { readonly kind: 'forecast'; readonly params: ForecastParams }
   | { readonly kind: 'regimes'; readonly params: RegimeParams }
   | { readonly kind: 'risk'; readonly params: RiskParams }
+  | { readonly kind: 'stats'; readonly params: StatsParams }
+  | { readonly kind: 'trend'; readonly params: TrendParams }
+  | { readonly kind: 'seasonality'; readonly params: SeasonalityParams }
+  | { readonly kind: 'changepoints'; readonly params: ChangePointParams }
 );
+
+function unknownParams(
+  params: Record<string, unknown>,
+  allowed: readonly string[],
+  kind: string,
+  errors: ValidationIssue[],
+): void {
+  for (const key of Object.keys(params)) {
+    if (!allowed.includes(key))
+      errors.push({
+        path: `params.${key}`,
+        rule: 'unknown_key',
+        message: `${kind} params are: ${allowed.join(', ')}`,
+      });
+  }
+}
 
 function parseTime(value: unknown, path: string, errors: ValidationIssue[]): number | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
@@ -183,7 +236,7 @@ export function parseAnalysisRequest(
     errors.push({ path: 'params', rule: 'type', message: 'must be an object' });
   }
   const params = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
-  let parsed: AnomalyParams | ForecastParams | RegimeParams | RiskParams | undefined;
+  let parsed: AnalysisRequest['params'] | undefined;
   if (kind === 'anomaly') {
     const allowed = ['detector', 'threshold'];
     for (const key of Object.keys(params)) {
@@ -257,7 +310,7 @@ export function parseAnalysisRequest(
       volatilityRatio: numberIn(params.volatilityRatio, 'params.volatilityRatio', 1, 100, 1.5, errors),
     };
   } else if (kind === 'risk') {
-    const allowed = ['input', 'levels', 'lambda'];
+    const allowed = ['input', 'levels', 'lambda', 'maxDrawdown'];
     for (const key of Object.keys(params)) {
       if (!allowed.includes(key))
         errors.push({
@@ -283,6 +336,56 @@ export function parseAnalysisRequest(
       input: input as RiskParams['input'],
       levels: Array.isArray(levels) ? (levels as number[]) : [0.95, 0.99],
       lambda: numberIn(params.lambda, 'params.lambda', 0.5, 0.9999, 0.94, errors),
+      ...(params.maxDrawdown === undefined
+        ? {}
+        : { maxDrawdown: numberIn(params.maxDrawdown, 'params.maxDrawdown', 0, 1, 1, errors) }),
+    };
+  } else if (kind === 'stats') {
+    unknownParams(params, ['quantiles'], 'stats', errors);
+    const quantiles = params.quantiles ?? [0.5, 0.9, 0.95, 0.99];
+    if (
+      !Array.isArray(quantiles) ||
+      quantiles.length === 0 ||
+      quantiles.length > 10 ||
+      !quantiles.every((q) => typeof q === 'number' && q >= 0 && q <= 1)
+    ) {
+      errors.push({ path: 'params.quantiles', rule: 'type', message: 'must be 1-10 numbers in [0, 1]' });
+    }
+    parsed = { quantiles: Array.isArray(quantiles) ? (quantiles as number[]) : [0.5] };
+  } else if (kind === 'trend') {
+    unknownParams(params, ['level'], 'trend', errors);
+    parsed = { level: numberIn(params.level, 'params.level', 0.5, 0.999, 0.95, errors) };
+  } else if (kind === 'seasonality') {
+    unknownParams(params, ['maxPeriod', 'minStrength'], 'seasonality', errors);
+    parsed = {
+      ...(params.maxPeriod === undefined
+        ? {}
+        : { maxPeriod: numberIn(params.maxPeriod, 'params.maxPeriod', 2, 1_000, 2, errors, true) }),
+      minStrength: numberIn(params.minStrength, 'params.minStrength', 0, 1, 0.3, errors),
+    };
+  } else if (kind === 'changepoints') {
+    unknownParams(params, ['method', 'cost', 'penalty'], 'changepoints', errors);
+    const method = params.method ?? 'auto';
+    if (!['auto', 'pelt', 'binseg'].includes(method as string)) {
+      errors.push({ path: 'params.method', rule: 'enum', message: 'must be one of: auto, pelt, binseg' });
+    }
+    const cost = params.cost ?? 'meanvar';
+    if (cost !== 'meanvar' && cost !== 'mean')
+      errors.push({ path: 'params.cost', rule: 'enum', message: 'must be one of: meanvar, mean' });
+    const penalty = params.penalty ?? 'bic';
+    if (
+      !(
+        penalty === 'bic' ||
+        penalty === 'aic' ||
+        (typeof penalty === 'number' && Number.isFinite(penalty) && penalty >= 0)
+      )
+    ) {
+      errors.push({ path: 'params.penalty', rule: 'type', message: 'must be bic, aic or a number >= 0' });
+    }
+    parsed = {
+      method: method as ChangePointParams['method'],
+      cost: cost as ChangePointParams['cost'],
+      penalty: penalty as ChangePointParams['penalty'],
     };
   }
   if (errors.length > 0) return { ok: false, errors };
@@ -355,6 +458,57 @@ export interface SeriesAnalysis {
       readonly recovery: number | null;
       readonly depth: number;
     } | null;
+  };
+  readonly stats?: {
+    /** Over the per-step averages the analysis sees (quantiles within 1 % relative error). */
+    readonly overSteps: ReturnType<StreamingStats['summary']>;
+    /** Exact over the raw stored points, from the step aggregates. */
+    readonly raw: {
+      readonly count: number;
+      readonly mean: number;
+      readonly min: number;
+      readonly max: number;
+    };
+  };
+  readonly trend?: {
+    readonly direction: 'increasing' | 'decreasing' | 'none';
+    readonly level: number;
+    readonly linear: {
+      readonly slopePerStep: number;
+      readonly slopeIntervalPerStep: readonly [number, number];
+      readonly rSquared: number;
+      readonly pValue: number;
+    };
+    readonly mannKendall: {
+      readonly s: number;
+      readonly z: number;
+      readonly pValue: number;
+      readonly tau: number;
+      readonly senSlopePerStep: number;
+    };
+  };
+  readonly seasonality?: {
+    readonly period?: number;
+    readonly periodMs?: number;
+    readonly strength: number;
+    readonly trendStrength: number;
+    readonly candidates: readonly {
+      readonly period: number;
+      readonly periodMs: number;
+      readonly strength: number;
+      readonly pValue: number;
+    }[];
+  };
+  readonly changepoints?: {
+    readonly changePoints: readonly { readonly time: number }[];
+    readonly segments: readonly {
+      readonly from: number;
+      readonly to: number;
+      readonly points: number;
+      readonly mean: number;
+      readonly stdDev: number;
+    }[];
+    readonly method: string;
   };
   /** Set when this series could not be analysed (e.g. too short to forecast); the others still are. */
   readonly skipped?: string;
@@ -505,6 +659,104 @@ function analyseRisk(
   };
 }
 
+function analyseStats(points: readonly AggregatePoint[], params: StatsParams): Pick<SeriesAnalysis, 'stats'> {
+  const summary = new StreamingStats().addAll(points.map((p) => p.avg)).summary([...params.quantiles]);
+  let count = 0;
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const p of points) {
+    count += p.count;
+    sum += p.sum;
+    min = Math.min(min, p.min);
+    max = Math.max(max, p.max);
+  }
+  return { stats: { overSteps: summary, raw: { count, mean: count ? sum / count : Number.NaN, min, max } } };
+}
+
+function analyseTrend(
+  points: readonly AggregatePoint[],
+  params: TrendParams,
+  stepMs: number,
+): Pick<SeriesAnalysis, 'trend' | 'skipped'> {
+  if (points.length < 3) return { skipped: `needs at least 3 points, has ${points.length}` };
+  const times = points.map((p) => p.time);
+  const values = points.map((p) => p.avg);
+  const lin = linearTrend(times, values, params.level);
+  const mk = mannKendall(values, { times, level: params.level });
+  return {
+    trend: {
+      direction: mk.trend,
+      level: params.level,
+      linear: {
+        slopePerStep: lin.slope * stepMs,
+        slopeIntervalPerStep: [lin.slopeInterval[0] * stepMs, lin.slopeInterval[1] * stepMs],
+        rSquared: lin.rSquared,
+        pValue: lin.pValue,
+      },
+      mannKendall: {
+        s: mk.s,
+        z: mk.z,
+        pValue: mk.pValue,
+        tau: mk.tau,
+        senSlopePerStep: mk.senSlope * stepMs,
+      },
+    },
+  };
+}
+
+function analyseSeasonality(
+  points: readonly AggregatePoint[],
+  params: SeasonalityParams,
+  stepMs: number,
+): Pick<SeriesAnalysis, 'seasonality' | 'skipped'> {
+  if (points.length < 6) return { skipped: `needs at least 6 points, has ${points.length}` };
+  const cap = Math.min(Math.floor(points.length / 3), 1_000);
+  const r = detectSeasonality(
+    points.map((p) => p.avg),
+    { maxPeriod: Math.max(2, Math.min(params.maxPeriod ?? cap, cap)), minStrength: params.minStrength },
+  );
+  return {
+    seasonality: {
+      ...(r.period === undefined ? {} : { period: r.period, periodMs: r.period * stepMs }),
+      strength: r.strength,
+      trendStrength: r.trendStrength,
+      candidates: r.candidates.map((c) => ({
+        period: c.period,
+        periodMs: c.period * stepMs,
+        strength: c.strength,
+        pValue: c.pValue,
+      })),
+    },
+  };
+}
+
+function analyseChangePoints(
+  points: readonly AggregatePoint[],
+  params: ChangePointParams,
+): Pick<SeriesAnalysis, 'changepoints' | 'skipped'> {
+  const minSegment = params.cost === 'meanvar' ? 5 : 2;
+  if (points.length < 2 * minSegment)
+    return { skipped: `needs at least ${2 * minSegment} points, has ${points.length}` };
+  const r = detectChangePoints(
+    points.map((p) => p.avg),
+    { method: params.method, cost: params.cost, penalty: params.penalty },
+  );
+  return {
+    changepoints: {
+      method: r.method,
+      changePoints: r.changePoints.map((i) => ({ time: points[i]!.time })),
+      segments: r.segments.map((g) => ({
+        from: points[g.start]!.time,
+        to: points[g.end - 1]!.time,
+        points: g.end - g.start,
+        mean: g.mean,
+        stdDev: g.stdDev,
+      })),
+    },
+  };
+}
+
 /**
  * Runs an analysis over the series the store returned for the request's selector and step.
  * Gaps (steps without points) are skipped: the detectors and forecasts see the steps that hold data.
@@ -522,6 +774,14 @@ export function runAnalysis(request: AnalysisRequest, data: SeriesResult): Analy
         return { ...base, ...analyseRegimes(s.points, request.params) };
       case 'risk':
         return { ...base, ...analyseRisk(s.points, request.params) };
+      case 'stats':
+        return { ...base, ...analyseStats(s.points, request.params) };
+      case 'trend':
+        return { ...base, ...analyseTrend(s.points, request.params, request.stepMs) };
+      case 'seasonality':
+        return { ...base, ...analyseSeasonality(s.points, request.params, request.stepMs) };
+      case 'changepoints':
+        return { ...base, ...analyseChangePoints(s.points, request.params) };
     }
   });
   return { series, truncatedSeries: data.series.length - selected.length };

@@ -13,13 +13,36 @@
  *   anomalies: { time: string (ISO-8601), value: number, score: number, explanation: string }[]  // top 20 by score
  * }
  * ```
+ * `TrendChanged`, one per series whose `changepoints` analysis found a change (the latest one described):
+ * ```
+ * { version: 1, analysisId: string, schedule?: string, metric: string, component: string,
+ *   dimensions: Record<string,string>, changedAt: string (ISO-8601), changePoints: number,
+ *   before: { mean: number, stdDev: number }, after: { mean: number, stdDev: number } }
+ * ```
+ *
+ * `RiskLimitBreached`, one per series whose `risk` analysis exceeded the request's `maxDrawdown`:
+ * ```
+ * { version: 1, analysisId: string, schedule?: string, metric: string, component: string,
+ *   dimensions: Record<string,string>, rule: 'max_drawdown', limit: number, actual: number,
+ *   currentDrawdown: number }
+ * ```
  * Rules on the bus match on `detail-type` and, for example, `detail.component` or `detail.maxScore`
  * (numeric matching), to page someone or start a workflow.
  */
 import type { DocumentStore, DomainEvent, EventPublisher, TimeSeriesStore } from '../ports.ts';
-import { type AnalysisOutcome, type AnalysisRequest, type AnomalyParams, runAnalysis } from './analysis.ts';
+import {
+  type AnalysisOutcome,
+  type AnalysisRequest,
+  type AnomalyParams,
+  type RiskParams,
+  runAnalysis,
+} from './analysis.ts';
 
-export const DETAIL_TYPES = { anomalyDetected: 'AnomalyDetected' } as const;
+export const DETAIL_TYPES = {
+  anomalyDetected: 'AnomalyDetected',
+  trendChanged: 'TrendChanged',
+  riskLimitBreached: 'RiskLimitBreached',
+} as const;
 /** Anomalies listed per event; the stored analysis keeps them all. */
 export const MAX_ANOMALIES_PER_EVENT = 20;
 
@@ -43,33 +66,69 @@ export interface AnalysisPorts {
   readonly newId: () => string;
 }
 
-/** The domain events an analysis implies (none for forecasts). */
+/** The domain events an analysis implies: AnomalyDetected, TrendChanged, RiskLimitBreached (none for the other kinds). */
 export function eventsOf(analysis: StoredAnalysis, time: number): DomainEvent[] {
-  if (analysis.request.kind !== 'anomaly') return [];
-  // Omit<> over the request union loses the kind/params link; the kind was checked just above.
-  const { detector, threshold } = analysis.request.params as AnomalyParams;
-  return analysis.series
-    .filter((s) => (s.anomalies?.length ?? 0) > 0)
-    .map((s) => ({
-      detailType: DETAIL_TYPES.anomalyDetected,
-      time,
-      detail: {
-        version: 1,
-        analysisId: analysis.id,
-        ...(analysis.schedule ? { schedule: analysis.schedule } : {}),
-        metric: analysis.request.metric,
-        component: s.component,
-        dimensions: s.dimensions,
-        detector,
-        threshold,
-        maxScore: s.maxScore ?? 0,
-        anomalyCount: s.anomalies!.length,
-        anomalies: [...s.anomalies!]
-          .sort((a, b) => b.score - a.score)
-          .slice(0, MAX_ANOMALIES_PER_EVENT)
-          .map((a) => ({ ...a, time: new Date(a.time).toISOString() })),
-      },
-    }));
+  const common = (s: StoredAnalysis['series'][number]) => ({
+    version: 1,
+    analysisId: analysis.id,
+    ...(analysis.schedule ? { schedule: analysis.schedule } : {}),
+    metric: analysis.request.metric,
+    component: s.component,
+    dimensions: s.dimensions,
+  });
+  const events: DomainEvent[] = [];
+  for (const s of analysis.series) {
+    if (analysis.request.kind === 'anomaly' && (s.anomalies?.length ?? 0) > 0) {
+      // Omit<> over the request union loses the kind/params link; the kind was checked just above.
+      const { detector, threshold } = analysis.request.params as AnomalyParams;
+      events.push({
+        detailType: DETAIL_TYPES.anomalyDetected,
+        time,
+        detail: {
+          ...common(s),
+          detector,
+          threshold,
+          maxScore: s.maxScore ?? 0,
+          anomalyCount: s.anomalies!.length,
+          anomalies: [...s.anomalies!]
+            .sort((a, b) => b.score - a.score)
+            .slice(0, MAX_ANOMALIES_PER_EVENT)
+            .map((a) => ({ ...a, time: new Date(a.time).toISOString() })),
+        },
+      });
+    }
+    const cps = s.changepoints;
+    if (analysis.request.kind === 'changepoints' && cps && cps.changePoints.length > 0) {
+      const before = cps.segments[cps.segments.length - 2]!;
+      const after = cps.segments[cps.segments.length - 1]!;
+      events.push({
+        detailType: DETAIL_TYPES.trendChanged,
+        time,
+        detail: {
+          ...common(s),
+          changedAt: new Date(cps.changePoints[cps.changePoints.length - 1]!.time).toISOString(),
+          changePoints: cps.changePoints.length,
+          before: { mean: before.mean, stdDev: before.stdDev },
+          after: { mean: after.mean, stdDev: after.stdDev },
+        },
+      });
+    }
+    const limit = (analysis.request.params as RiskParams).maxDrawdown;
+    if (analysis.request.kind === 'risk' && s.risk && limit !== undefined && s.risk.maxDrawdown > limit) {
+      events.push({
+        detailType: DETAIL_TYPES.riskLimitBreached,
+        time,
+        detail: {
+          ...common(s),
+          rule: 'max_drawdown',
+          limit,
+          actual: s.risk.maxDrawdown,
+          currentDrawdown: s.risk.currentDrawdown,
+        },
+      });
+    }
+  }
+  return events;
 }
 
 /**

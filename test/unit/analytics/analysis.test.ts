@@ -30,7 +30,7 @@ describe('parseAnalysisRequest', () => {
 
   it.each([
     [{ metric: 'latency_ms' }, 'kind', 'required'],
-    [{ kind: 'trend', metric: 'latency_ms' }, 'kind', 'enum'],
+    [{ kind: 'prophecy', metric: 'latency_ms' }, 'kind', 'enum'],
     [{ kind: 'anomaly' }, 'metric', 'required'],
     [{ kind: 'anomaly', metric: 'Latency' }, 'metric', 'pattern'],
     [{ kind: 'anomaly', metric: 'm', component: 'bad component' }, 'component', 'pattern'],
@@ -224,5 +224,111 @@ describe('regimes and risk analyses', () => {
     expect(bad.ok).toBe(false);
     if (!bad.ok)
       expect(bad.errors.map((e) => e.path)).toEqual(['params.input', 'params.levels', 'params.lambda']);
+  });
+});
+
+describe('stats, trend, seasonality and change-point analyses', () => {
+  const base = NOW - 6 * 3_600_000;
+  const at = (i: number) => base + i * 60_000;
+  const run = (body: Record<string, unknown>, values: number[]) => {
+    const r = parseAnalysisRequest({ metric: 'm', from: base, to: NOW, step: '1m', ...body }, NOW);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const data: SeriesResult = {
+      series: [
+        { component: 'c', metric: 'm', dimensions: {}, points: values.map((v, i) => point(at(i), v)) },
+      ],
+    };
+    return runAnalysis(r.request, data).series[0]!;
+  };
+
+  it('stats: exact raw figures from the aggregates, quantiles over the steps', () => {
+    const s = run({ kind: 'stats', params: { quantiles: [0.5] } }, [1, 2, 3, 4, 5]).stats!;
+    expect(s.raw).toEqual({ count: 5, mean: 3, min: 1, max: 5 });
+    expect(s.overSteps.variance).toBeCloseTo(2.5, 12);
+    expect(s.overSteps.quantiles!['0.5']!).toBeCloseTo(3, 1);
+  });
+
+  it('trend: a steady climb of 2 per minute is increasing with slopes of 2 per step', () => {
+    const t = run(
+      { kind: 'trend' },
+      Array.from({ length: 30 }, (_, i) => 10 + 2 * i + (i % 2 ? 0.5 : -0.5)),
+    ).trend!;
+    expect(t.direction).toBe('increasing');
+    expect(t.linear.slopePerStep).toBeCloseTo(2, 1);
+    expect(t.mannKendall.senSlopePerStep).toBeCloseTo(2, 1);
+    expect(t.linear.slopeIntervalPerStep[0]).toBeLessThan(2);
+    expect(t.linear.slopeIntervalPerStep[1]).toBeGreaterThan(2);
+  });
+
+  it('seasonality: finds a 12-step cycle and reports it in ms', () => {
+    const values = Array.from(
+      { length: 120 },
+      (_, i) => 50 + 10 * Math.sin((2 * Math.PI * i) / 12) + ((i * 37) % 7) / 7,
+    );
+    const s = run({ kind: 'seasonality' }, values).seasonality!;
+    expect(s.period).toBe(12);
+    expect(s.periodMs).toBe(12 * 60_000);
+  });
+
+  it('changepoints: a level shift is found at its time, and becomes a TrendChanged event', async () => {
+    const values = Array.from({ length: 80 }, (_, i) => (i < 50 ? 20 : 35) + ((i * 7919) % 11) / 11);
+    const c = run({ kind: 'changepoints' }, values).changepoints!;
+    expect(c.changePoints.map((p) => p.time)).toEqual([at(50)]);
+    expect(c.segments.map((g) => g.points)).toEqual([50, 30]);
+    const { eventsOf } = await import('../../../src/core/analytics/service.ts');
+    const events = eventsOf(
+      {
+        id: 'an-1',
+        kind: 'changepoints',
+        request: {
+          kind: 'changepoints',
+          metric: 'm',
+          from: '',
+          to: '',
+          stepMs: 60_000,
+          params: { method: 'auto', cost: 'meanvar', penalty: 'bic' },
+        },
+        createdAt: '',
+        durationMs: 0,
+        events: 0,
+        truncatedSeries: 0,
+        series: [{ component: 'c', dimensions: {}, points: 80, changepoints: c }],
+      },
+      NOW,
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      detailType: 'TrendChanged',
+      detail: { changedAt: new Date(at(50)).toISOString(), changePoints: 1 },
+    });
+    expect((events[0]!.detail as { after: { mean: number } }).after.mean).toBeGreaterThan(34);
+  });
+
+  it('risk: a drawdown past the limit becomes a RiskLimitBreached event', async () => {
+    const s = run({ kind: 'risk', params: { maxDrawdown: 0.1 } }, [100, 120, 90, 130, 125, 128]);
+    const { eventsOf } = await import('../../../src/core/analytics/service.ts');
+    const events = eventsOf(
+      {
+        id: 'an-2',
+        kind: 'risk',
+        request: {
+          kind: 'risk',
+          metric: 'm',
+          from: '',
+          to: '',
+          stepMs: 60_000,
+          params: { input: 'equity', levels: [0.95], lambda: 0.94, maxDrawdown: 0.1 },
+        },
+        createdAt: '',
+        durationMs: 0,
+        events: 0,
+        truncatedSeries: 0,
+        series: [s],
+      },
+      NOW,
+    );
+    expect(events.map((e) => e.detailType)).toEqual(['RiskLimitBreached']);
+    expect(events[0]!.detail).toMatchObject({ rule: 'max_drawdown', limit: 0.1 });
+    expect((events[0]!.detail as { actual: number }).actual).toBeCloseTo(0.25, 12);
   });
 });
