@@ -782,6 +782,10 @@ export function runAnalysis(request: AnalysisRequest, data: SeriesResult): Analy
         return { ...base, ...analyseSeasonality(s.points, request.params, request.stepMs) };
       case 'changepoints':
         return { ...base, ...analyseChangePoints(s.points, request.params) };
+      default: {
+        const unknown: never = request;
+        throw new Error(`unknown analysis kind ${(unknown as { kind: string }).kind}`);
+      }
     }
   });
   return { series, truncatedSeries: data.series.length - selected.length };
