@@ -11,7 +11,7 @@ import type { AggregatePoint, SeriesResult } from '../ports.ts';
 import { createDetector, detectorNames } from './anomaly/index.ts';
 import { detectChangePoints } from './changepoint/index.ts';
 import { forecast, type MethodName, methodNames } from './forecast/index.ts';
-import { classifyRegimes, type Regime } from './patterns/index.ts';
+import { classifyRegimes, matrixProfile, type Regime } from './patterns/index.ts';
 import {
   drawdowns,
   ewmaVolatility,
@@ -32,6 +32,7 @@ export const ANALYSIS_KINDS = [
   'trend',
   'seasonality',
   'changepoints',
+  'motifs',
 ] as const;
 export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
 
@@ -43,6 +44,8 @@ export const ANALYSIS_LIMITS = {
   maxHorizon: 1_000,
   /** Points a forecast needs at least. */
   minForecastPoints: 4,
+  /** Steps of a motifs analysis: the exact matrix profile is O(n²) (~1 s at 10,000 points). */
+  maxMotifPoints: 20_000,
 } as const;
 
 const NAME = /^[a-z][a-z0-9_.]{0,63}$/;
@@ -97,6 +100,13 @@ export interface SeasonalityParams {
   readonly minStrength: number;
 }
 
+export interface MotifParams {
+  /** Subsequence length in steps. */
+  readonly m: number;
+  /** How many motifs and discords to return. */
+  readonly k: number;
+}
+
 export interface ChangePointParams {
   readonly method: 'auto' | 'pelt' | 'binseg';
   readonly cost: 'meanvar' | 'mean';
@@ -118,6 +128,7 @@ export type AnalysisRequest = {
   | { readonly kind: 'trend'; readonly params: TrendParams }
   | { readonly kind: 'seasonality'; readonly params: SeasonalityParams }
   | { readonly kind: 'changepoints'; readonly params: ChangePointParams }
+  | { readonly kind: 'motifs'; readonly params: MotifParams }
 );
 
 function unknownParams(
@@ -387,6 +398,31 @@ export function parseAnalysisRequest(
       cost: cost as ChangePointParams['cost'],
       penalty: penalty as ChangePointParams['penalty'],
     };
+  } else if (kind === 'motifs') {
+    unknownParams(params, ['m', 'k'], 'motifs', errors);
+    if (params.m === undefined) {
+      errors.push({
+        path: 'params.m',
+        rule: 'required',
+        message: 'is required: the subsequence length in steps',
+      });
+    }
+    parsed = {
+      m: numberIn(params.m, 'params.m', 4, 1_000, 4, errors, true),
+      k: numberIn(params.k, 'params.k', 1, 10, 3, errors, true),
+    };
+    if (
+      from !== undefined &&
+      to !== undefined &&
+      stepMs !== undefined &&
+      Math.ceil((to - from) / stepMs) > ANALYSIS_LIMITS.maxMotifPoints
+    ) {
+      errors.push({
+        path: 'step',
+        rule: 'max_points',
+        message: `a motifs analysis covers at most ${ANALYSIS_LIMITS.maxMotifPoints} steps: use a larger step or a shorter range`,
+      });
+    }
   }
   if (errors.length > 0) return { ok: false, errors };
   return {
@@ -509,6 +545,21 @@ export interface SeriesAnalysis {
       readonly stdDev: number;
     }[];
     readonly method: string;
+  };
+  readonly motifs?: {
+    readonly m: number;
+    /** Pairs of the most alike subsequences (z-normalised distance), earliest first in each pair. */
+    readonly motifs: readonly {
+      readonly time: number;
+      readonly neighborTime: number;
+      readonly distance: number;
+    }[];
+    /** The subsequences least like anything else in the series. */
+    readonly discords: readonly {
+      readonly time: number;
+      readonly neighborTime: number;
+      readonly distance: number;
+    }[];
   };
   /** Set when this series could not be analysed (e.g. too short to forecast); the others still are. */
   readonly skipped?: string;
@@ -757,6 +808,25 @@ function analyseChangePoints(
   };
 }
 
+function analyseMotifs(
+  points: readonly AggregatePoint[],
+  params: MotifParams,
+): Pick<SeriesAnalysis, 'motifs' | 'skipped'> {
+  if (points.length < 2 * params.m + 1)
+    return { skipped: `needs at least ${2 * params.m + 1} points for m = ${params.m}, has ${points.length}` };
+  const r = matrixProfile(
+    points.map((p) => p.avg),
+    params.m,
+    { k: params.k },
+  );
+  const timed = (x: { index: number; neighbor: number; distance: number }) => ({
+    time: points[x.index]!.time,
+    neighborTime: points[x.neighbor]!.time,
+    distance: x.distance,
+  });
+  return { motifs: { m: r.m, motifs: r.motifs.map(timed), discords: r.discords.map(timed) } };
+}
+
 /**
  * Runs an analysis over the series the store returned for the request's selector and step.
  * Gaps (steps without points) are skipped: the detectors and forecasts see the steps that hold data.
@@ -782,6 +852,8 @@ export function runAnalysis(request: AnalysisRequest, data: SeriesResult): Analy
         return { ...base, ...analyseSeasonality(s.points, request.params, request.stepMs) };
       case 'changepoints':
         return { ...base, ...analyseChangePoints(s.points, request.params) };
+      case 'motifs':
+        return { ...base, ...analyseMotifs(s.points, request.params) };
       default: {
         const unknown: never = request;
         throw new Error(`unknown analysis kind ${(unknown as { kind: string }).kind}`);

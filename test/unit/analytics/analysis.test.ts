@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ANALYSIS_LIMITS, parseAnalysisRequest, runAnalysis } from '../../../src/core/analytics/analysis.ts';
+import { matrixProfile } from '../../../src/core/analytics/patterns/index.ts';
 import type { AggregatePoint, SeriesResult } from '../../../src/core/ports.ts';
+import { mulberry32, normal } from '../../../src/core/random.ts';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 const point = (time: number, v: number): AggregatePoint => ({
@@ -330,5 +332,55 @@ describe('stats, trend, seasonality and change-point analyses', () => {
     expect(events.map((e) => e.detailType)).toEqual(['RiskLimitBreached']);
     expect(events[0]!.detail).toMatchObject({ rule: 'max_drawdown', limit: 0.1 });
     expect((events[0]!.detail as { actual: number }).actual).toBeCloseTo(0.25, 12);
+  });
+});
+
+describe('motifs analysis', () => {
+  const base = NOW - 6 * 3_600_000;
+  const at = (i: number) => base + i * 60_000;
+
+  it('finds a repeated shape as the top motif, and reports motifs and discords at their step times', () => {
+    // Seeded noise (it never repeats itself), the same spike shape planted at 40 and 140, an odd square at 90.
+    const rng = mulberry32(7);
+    const values = Array.from({ length: 200 }, () => 0.3 * normal(rng));
+    const shape = [0, 3, 8, 3, 0, -2, 0, 1];
+    shape.forEach((v, k) => {
+      values[40 + k] = values[40 + k]! + v;
+      values[140 + k] = values[140 + k]! + v;
+    });
+    for (let k = 0; k < 8; k++) values[90 + k] = k % 2 ? 6 : -6;
+    const r = parseAnalysisRequest(
+      { kind: 'motifs', metric: 'm', from: base, to: NOW, step: '1m', params: { m: 8, k: 1 } },
+      NOW,
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const data: SeriesResult = {
+      series: [
+        { component: 'c', metric: 'm', dimensions: {}, points: values.map((v, i) => point(at(i), v)) },
+      ],
+    };
+    const m = runAnalysis(r.request, data).series[0]!.motifs!;
+    // The best-matching windows overlap the planted shape, in the same place in both copies.
+    const [first, second] = [m.motifs[0]!.time, m.motifs[0]!.neighborTime].sort((a, b) => a - b) as [
+      number,
+      number,
+    ];
+    expect(second - first).toBe(100 * 60_000);
+    expect(Math.abs(first - at(40))).toBeLessThan(8 * 60_000);
+    // The wiring maps the matrix profile's indices to step times.
+    const direct = matrixProfile(values, 8, { k: 1 });
+    expect(m.discords).toEqual(
+      direct.discords.map((d) => ({ time: at(d.index), neighborTime: at(d.neighbor), distance: d.distance })),
+    );
+  });
+
+  it('requires m and caps the range it will scan', () => {
+    const r = parseAnalysisRequest(
+      { kind: 'motifs', metric: 'm', from: NOW - 30 * 86_400_000, to: NOW, step: '1m' },
+      NOW,
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors.map((e) => `${e.path}:${e.rule}`)).toEqual(['params.m:required', 'step:max_points']);
   });
 });
