@@ -24,7 +24,13 @@ export {
 export { constrainedDominates, crowdingDistance, dominates, nonDominatedSort, violation } from './rank.ts';
 export { type CmaEsOptions, CmaEsSampler } from './samplers/cmaes.ts';
 export { type GpOptions, GpSampler } from './samplers/gp.ts';
-export { type Nsga2Options, Nsga2Sampler, polynomialMutation, sbx } from './samplers/nsga2.ts';
+export {
+  type Nsga2Options,
+  Nsga2Sampler,
+  polynomialMutation,
+  sbx,
+  uniformCrossover,
+} from './samplers/nsga2.ts';
 export { haltonPoint, QmcSampler } from './samplers/qmc.ts';
 export { RandomSampler } from './samplers/random.ts';
 export { defaultGamma, defaultWeights, type TpeOptions, TpeSampler } from './samplers/tpe.ts';

@@ -132,26 +132,31 @@ describe('single-objective samplers', () => {
 
 describe('NSGA-II', () => {
   it('reaches a fair share of the ZDT1 hypervolume with a small budget', () => {
-    // Prepare
+    // Prepare: a single seed of a genetic algorithm is noisy, so judge the median of five
     const space: Record<string, { type: 'float'; low: number; high: number }> = {};
     for (let i = 0; i < 10; i++) space[`x${i}`] = { type: 'float', low: 0, high: 1 };
-    const study = new Study({
-      space,
-      directions: ['minimize', 'minimize'],
-      sampler: new Nsga2Sampler({ populationSize: 20 }),
-      seed: 3,
-    });
+    const ratios: number[] = [];
     // Act
-    for (let i = 0; i < 1000; i++) {
-      const t = study.ask();
-      study.tell(t.number, zdt1(Array.from({ length: 10 }, (_, k) => t.params[`x${k}`] as number)));
+    for (let seed = 1; seed <= 5; seed++) {
+      const study = new Study({
+        space,
+        directions: ['minimize', 'minimize'],
+        sampler: new Nsga2Sampler({ populationSize: 20 }),
+        seed,
+      });
+      for (let i = 0; i < 1000; i++) {
+        const t = study.ask();
+        study.tell(t.number, zdt1(Array.from({ length: 10 }, (_, k) => t.params[`x${k}`] as number)));
+      }
+      const hv = hypervolume(
+        study.paretoFront.map((t) => t.values as number[]),
+        [1.1, 1.1],
+      );
+      ratios.push(hv / 0.8767);
     }
     // Assess: the analytic front has 1.21 - 1/3 ≈ 0.8767 at r = 1.1
-    const hv = hypervolume(
-      study.paretoFront.map((t) => t.values as number[]),
-      [1.1, 1.1],
-    );
-    expect(hv / 0.8767).toBeGreaterThan(0.6);
+    ratios.sort((a, b) => a - b);
+    expect(ratios[2]).toBeGreaterThan(0.6);
   });
 
   it('keeps infeasible points dominated and moves the population into the feasible region', () => {
