@@ -2,7 +2,8 @@
  * Random forests (Breiman 2001): bootstrap samples, a random subset of features per split, fully grown CART
  * trees; classification averages the trees' class proportions, regression their means. Defaults follow
  * scikit-learn: 100 trees, sqrt(d) features per split for classification and all features for regression.
- * The features are sorted once per forest and shared by all trees.
+ * The features are sorted once per forest and shared by all trees. Prediction walks the trees packed into one
+ * buffer (packed-trees.ts), built once after fit or load and rebuilt if `trees` is replaced.
  */
 import { mulberry32, randomInt } from '../random.ts';
 import { argmaxLabels, checkClassTarget, checkParam, checkX, checkY, type Matrix } from './matrix.ts';
@@ -15,9 +16,9 @@ import {
   type ModelArtifact,
   notFitted,
 } from './model.ts';
+import { accumulateRow, type PackedTrees, packTrees } from './packed-trees.ts';
 import {
   growTree,
-  leafIndex,
   type MaxFeatures,
   prepareTreeData,
   resolveMaxFeatures,
@@ -43,6 +44,10 @@ abstract class ForestBase {
   readonly nEstimators: number;
   trees: TreeArrays[] = [];
   nFeatures = 0;
+  private packedFrom: TreeArrays[] | null = null;
+  private packedTrees: PackedTrees | null = null;
+  /** Reused per row; prediction is synchronous so one buffer per model is enough. */
+  private acc = new Float64Array(1);
 
   constructor(opts: ForestOptions) {
     this.opts = { ...opts };
@@ -70,6 +75,25 @@ abstract class ForestBase {
       this.trees.push(growTree(data, weight, params, rng, ws));
     }
     this.nFeatures = X.cols;
+    this.packed();
+  }
+
+  /** The trees packed for prediction, rebuilt when `trees` was replaced since the last call. */
+  protected packed(): PackedTrees {
+    if (this.packedFrom !== this.trees || this.packedTrees === null) {
+      this.packedTrees = packTrees(this.trees, this.nFeatures);
+      this.packedFrom = this.trees;
+      this.acc = new Float64Array(this.packedTrees.nOut);
+    }
+    return this.packedTrees;
+  }
+
+  /** Sums the trees' leaf values for row `i` of `X` into the reused buffer and returns it. */
+  protected sumRow(p: PackedTrees, X: Matrix, i: number): Float64Array {
+    const acc = this.acc;
+    acc.fill(0);
+    accumulateRow(p, X.data, i * X.cols, acc);
+    return acc;
   }
 
   protected state(): Record<string, unknown> {
@@ -81,6 +105,7 @@ abstract class ForestBase {
     if (!Array.isArray(trees)) throw new Error('artifact.state.trees: must be an array');
     this.trees = trees.map((t) => treeFromJson(t as Record<string, unknown>, a.nFeatures));
     this.nFeatures = a.nFeatures;
+    this.packed();
   }
 }
 
@@ -111,17 +136,13 @@ export class RandomForestClassifier extends ForestBase implements Classifier {
   predictProba(X: Matrix): Matrix {
     if (this.trees.length === 0) return notFitted(this.kind);
     checkX(X, { nFeatures: this.nFeatures });
-    const K = this.classes.length;
+    const p = this.packed();
+    const K = p.nOut;
     const out = new Float64Array(X.rows * K);
     const inv = 1 / this.trees.length;
     for (let i = 0; i < X.rows; i++) {
-      const o = i * K;
-      for (const t of this.trees) {
-        const leaf = leafIndex(t, X.data, i * X.cols) * K;
-        const v = t.value;
-        for (let k = 0; k < K; k++) out[o + k] = (out[o + k] as number) + (v[leaf + k] as number);
-      }
-      for (let k = 0; k < K; k++) out[o + k] = (out[o + k] as number) * inv;
+      const acc = this.sumRow(p, X, i);
+      for (let k = 0; k < K; k++) out[i * K + k] = (acc[k] as number) * inv;
     }
     return { rows: X.rows, cols: K, data: out };
   }
@@ -172,12 +193,9 @@ export class RandomForestRegressor extends ForestBase implements Model {
   predict(X: Matrix): Float64Array {
     if (this.trees.length === 0) return notFitted(this.kind);
     checkX(X, { nFeatures: this.nFeatures });
+    const p = this.packed();
     const out = new Float64Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      let s = 0;
-      for (const t of this.trees) s += t.value[leafIndex(t, X.data, i * X.cols)] as number;
-      out[i] = s / this.trees.length;
-    }
+    for (let i = 0; i < X.rows; i++) out[i] = (this.sumRow(p, X, i)[0] as number) / this.trees.length;
     return out;
   }
 
