@@ -30,12 +30,13 @@ export class EnsembleDetector implements AnomalyDetector {
       throw new RangeError(`combine must be 'mean' or 'max', got ${String(p.combine)}`);
     if (!(typeof p.decay === 'number' && p.decay >= 0 && p.decay < 1))
       throw new RangeError(`decay must be a number in [0, 1), got ${String(p.decay)}`);
-    this.params = p;
+    // A fixed-shape literal rather than the spread: spread copies change hidden class after a few detectors.
+    this.params = { combine: p.combine, decay: p.decay };
     this.members = members;
-    this.held = new Array<number>(members.length).fill(0);
+    this.held = new Float64Array(members.length);
   }
 
-  private held: number[];
+  private held: Float64Array;
 
   update(time: number, value: number): number {
     checkPoint(time, value);
@@ -57,7 +58,7 @@ export class EnsembleDetector implements AnomalyDetector {
     return {
       kind: this.kind,
       params: { ...this.params },
-      state: { members: this.members.map((m) => m.toJSON()), held: this.held.slice() },
+      state: { members: this.members.map((m) => m.toJSON()), held: Array.from(this.held) },
     };
   }
 
@@ -65,7 +66,7 @@ export class EnsembleDetector implements AnomalyDetector {
   static fromJSON(json: DetectorJSON, restoreMember: (j: DetectorJSON) => AnomalyDetector): EnsembleDetector {
     const state = json.state as { members: DetectorJSON[]; held: number[] };
     const d = new EnsembleDetector(state.members.map(restoreMember), json.params as Partial<EnsembleParams>);
-    d.held = state.held.slice();
+    d.held = Float64Array.from(state.held);
     return d;
   }
 }

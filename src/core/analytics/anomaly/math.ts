@@ -95,42 +95,60 @@ export function checkParam(
 
 /**
  * Sliding window of the last `capacity` values kept both in arrival order (ring) and sorted, so rolling
- * quantiles cost a binary search and a memmove per update instead of a sort.
- * Its state is two plain arrays and a head index, so it serialises to JSON exactly.
+ * quantiles cost a binary search and one memmove per update instead of a sort.
+ * Both live in preallocated Float64Arrays: an update allocates nothing, and the delete of the oldest value
+ * and the insert of the new one become a single shift of the values between the two positions.
+ * Its JSON is the ring (as filled so far) and a head index, which rebuilds the sorted copy exactly.
  */
 export class SortedWindow {
   readonly capacity: number;
-  ring: number[];
-  sorted: number[];
-  head: number;
+  private readonly ring: Float64Array;
+  private readonly sorted: Float64Array;
+  private n: number;
+  private head: number;
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.ring = [];
-    this.sorted = [];
+    this.ring = new Float64Array(capacity);
+    this.sorted = new Float64Array(capacity);
+    this.n = 0;
     this.head = 0;
   }
 
   get size(): number {
-    return this.ring.length;
+    return this.n;
   }
 
   /** Adds a value, dropping the oldest one once the window is full. */
   push(value: number): void {
-    if (this.ring.length < this.capacity) {
-      this.ring.push(value);
-    } else {
-      const old = this.ring[this.head] as number;
-      this.ring[this.head] = value;
-      this.head = (this.head + 1) % this.capacity;
-      this.sorted.splice(lowerBound(this.sorted, old), 1);
+    const sorted = this.sorted;
+    const n = this.n;
+    if (n < this.capacity) {
+      this.ring[n] = value;
+      const u = upperBound(sorted, n, value);
+      sorted.copyWithin(u + 1, u, n);
+      sorted[u] = value;
+      this.n = n + 1;
+      return;
     }
-    this.sorted.splice(upperBound(this.sorted, value), 0, value);
+    const old = this.ring[this.head] as number;
+    this.ring[this.head] = value;
+    this.head = this.head + 1 === n ? 0 : this.head + 1;
+    // Same result as deleting the first copy of `old` and then inserting after the last value <= `value`.
+    const r = lowerBound(sorted, n, old);
+    const u = upperBound(sorted, n, value);
+    if (u <= r) {
+      sorted.copyWithin(u + 1, u, r);
+      sorted[u] = value;
+    } else {
+      sorted.copyWithin(r, r + 1, u);
+      sorted[u - 1] = value;
+    }
   }
 
   /** Quantile by linear interpolation between order statistics (numpy's default). */
   quantile(q: number): number {
-    const n = this.sorted.length;
+    const n = this.n;
     if (n === 0) return Number.NaN;
     const pos = q * (n - 1);
     const lo = Math.floor(pos);
@@ -141,21 +159,25 @@ export class SortedWindow {
   }
 
   toJSON(): { capacity: number; ring: number[]; head: number } {
-    return { capacity: this.capacity, ring: this.ring.slice(), head: this.head };
+    return { capacity: this.capacity, ring: Array.from(this.ring.subarray(0, this.n)), head: this.head };
   }
 
   static fromJSON(json: { capacity: number; ring: number[]; head: number }): SortedWindow {
+    if (!Array.isArray(json.ring) || json.ring.length > json.capacity)
+      throw new RangeError(`ring must be an array of at most capacity (${json.capacity}) values`);
     const w = new SortedWindow(json.capacity);
-    w.ring = json.ring.slice();
+    w.ring.set(json.ring);
+    w.n = json.ring.length;
     w.head = json.head;
-    w.sorted = json.ring.slice().sort((a, b) => a - b);
+    w.sorted.set(json.ring.slice().sort((a, b) => a - b));
     return w;
   }
 }
 
-function lowerBound(a: number[], v: number): number {
+/** First index in a[0, n) whose value is >= v. */
+function lowerBound(a: Float64Array, n: number, v: number): number {
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if ((a[mid] as number) < v) lo = mid + 1;
@@ -164,9 +186,10 @@ function lowerBound(a: number[], v: number): number {
   return lo;
 }
 
-function upperBound(a: number[], v: number): number {
+/** First index in a[0, n) whose value is > v. */
+function upperBound(a: Float64Array, n: number, v: number): number {
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if ((a[mid] as number) <= v) lo = mid + 1;

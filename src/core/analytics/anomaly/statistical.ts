@@ -45,7 +45,9 @@ export class RobustDetector implements AnomalyDetector {
     const p = { window: 288, minPoints: 20, ...params };
     checkParam('window', p.window, 'integer>=2');
     checkParam('minPoints', p.minPoints, 'integer>=1');
-    this.params = p;
+    // A literal with a fixed key order, not the spread itself: V8 gives spread copies a second hidden class
+    // after a few detectors, which deoptimises the hot path that reads the parameters.
+    this.params = { window: p.window, minPoints: p.minPoints };
     this.w = new SortedWindow(p.window);
   }
 
@@ -106,7 +108,7 @@ export class EwmaDetector implements AnomalyDetector {
     const p = { lambda: 0.3, alpha: 0.01, ...params };
     checkParam('lambda', p.lambda, 'unit');
     checkParam('alpha', p.alpha, 'unit');
-    this.params = p;
+    this.params = { lambda: p.lambda, alpha: p.alpha };
   }
 
   update(time: number, value: number): number {
@@ -175,7 +177,7 @@ export class CusumDetector implements AnomalyDetector {
     checkParam('k', p.k, 'nonNegative');
     checkParam('h', p.h, 'positive');
     checkParam('alpha', p.alpha, 'unit');
-    this.params = p;
+    this.params = { k: p.k, h: p.h, alpha: p.alpha };
   }
 
   update(time: number, value: number): number {
@@ -251,7 +253,7 @@ export class HoltDetector implements AnomalyDetector {
     checkParam('alpha', p.alpha, 'unit');
     checkParam('beta', p.beta, 'unit');
     checkParam('errorAlpha', p.errorAlpha, 'unit');
-    this.params = p;
+    this.params = { alpha: p.alpha, beta: p.beta, errorAlpha: p.errorAlpha };
   }
 
   update(time: number, value: number): number {
