@@ -11,7 +11,7 @@ import type { AggregatePoint, SeriesResult } from '../ports.ts';
 import { createDetector, detectorNames } from './anomaly/index.ts';
 import { detectChangePoints } from './changepoint/index.ts';
 import { forecast, type MethodName, methodNames } from './forecast/index.ts';
-import { classifyRegimes, matrixProfile, type Regime } from './patterns/index.ts';
+import { classifyRegimes, laggedCrossCorrelation, matrixProfile, type Regime } from './patterns/index.ts';
 import {
   drawdowns,
   ewmaVolatility,
@@ -33,6 +33,7 @@ export const ANALYSIS_KINDS = [
   'seasonality',
   'changepoints',
   'motifs',
+  'correlation',
 ] as const;
 export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
 
@@ -107,6 +108,15 @@ export interface MotifParams {
   readonly k: number;
 }
 
+export interface CorrelationParams {
+  /** The second series: the first series matching this selector is compared with each of the request's. */
+  readonly with: { readonly metric: string; readonly component?: string };
+  /** Largest lag, in steps, tried each way. */
+  readonly maxLag: number;
+  /** Compare step-to-step changes instead of levels (default true: levels of trending series correlate spuriously). */
+  readonly difference: boolean;
+}
+
 export interface ChangePointParams {
   readonly method: 'auto' | 'pelt' | 'binseg';
   readonly cost: 'meanvar' | 'mean';
@@ -129,6 +139,7 @@ export type AnalysisRequest = {
   | { readonly kind: 'seasonality'; readonly params: SeasonalityParams }
   | { readonly kind: 'changepoints'; readonly params: ChangePointParams }
   | { readonly kind: 'motifs'; readonly params: MotifParams }
+  | { readonly kind: 'correlation'; readonly params: CorrelationParams }
 );
 
 function unknownParams(
@@ -424,6 +435,43 @@ export function parseAnalysisRequest(
       });
     }
   }
+  if (kind === 'correlation') {
+    unknownParams(params, ['with', 'maxLag', 'difference'], 'correlation', errors);
+    const w = params.with as Record<string, unknown> | undefined;
+    if (!w || typeof w !== 'object' || Array.isArray(w)) {
+      errors.push({
+        path: 'params.with',
+        rule: 'required',
+        message: 'is required: { metric, component? } of the second series',
+      });
+    } else {
+      if (typeof w.metric !== 'string' || !NAME.test(w.metric)) {
+        errors.push({
+          path: 'params.with.metric',
+          rule: 'pattern',
+          message: 'must match [a-z][a-z0-9_.]{0,63}',
+        });
+      }
+      if (w.component !== undefined && (typeof w.component !== 'string' || !COMPONENT.test(w.component))) {
+        errors.push({
+          path: 'params.with.component',
+          rule: 'pattern',
+          message: 'must match [a-z0-9][a-z0-9._:/-]{0,63}',
+        });
+      }
+    }
+    if (params.difference !== undefined && typeof params.difference !== 'boolean') {
+      errors.push({ path: 'params.difference', rule: 'type', message: 'must be true or false' });
+    }
+    parsed = {
+      with: {
+        metric: String(w?.metric),
+        ...(typeof w?.component === 'string' ? { component: w.component } : {}),
+      },
+      maxLag: numberIn(params.maxLag, 'params.maxLag', 0, 1_000, 10, errors, true),
+      difference: params.difference !== false,
+    };
+  }
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -560,6 +608,24 @@ export interface SeriesAnalysis {
       readonly neighborTime: number;
       readonly distance: number;
     }[];
+  };
+  readonly correlation?: {
+    /** The series compared with this one. */
+    readonly with: {
+      readonly component: string;
+      readonly metric: string;
+      readonly dimensions: Readonly<Record<string, string>>;
+    };
+    /** Steps present in both series. */
+    readonly n: number;
+    readonly lags: readonly number[];
+    readonly correlation: readonly number[];
+    /** Positive: this series leads the other by that many steps; negative: it follows. */
+    readonly bestLag: number;
+    readonly bestLagMs: number;
+    readonly bestCorrelation: number;
+    readonly threshold: number;
+    readonly significant: boolean;
   };
   /** Set when this series could not be analysed (e.g. too short to forecast); the others still are. */
   readonly skipped?: string;
@@ -827,11 +893,63 @@ function analyseMotifs(
   return { motifs: { m: r.m, motifs: r.motifs.map(timed), discords: r.discords.map(timed) } };
 }
 
+function analyseCorrelation(
+  points: readonly AggregatePoint[],
+  params: CorrelationParams,
+  stepMs: number,
+  other: SeriesResult['series'][number] | undefined,
+): Pick<SeriesAnalysis, 'correlation' | 'skipped'> {
+  if (!other)
+    return {
+      skipped: `no series matches ${params.with.metric}${params.with.component ? ` of ${params.with.component}` : ''}`,
+    };
+  // Align on the steps both series hold; a gap in either drops the step from both.
+  const theirs = new Map(other.points.map((p) => [p.time, p.avg]));
+  const a: number[] = [];
+  const b: number[] = [];
+  for (const p of points) {
+    const v = theirs.get(p.time);
+    if (v !== undefined) {
+      a.push(p.avg);
+      b.push(v);
+    }
+  }
+  const diff = (xs: number[]) => xs.slice(1).map((x, i) => x - xs[i]!);
+  const x = params.difference ? diff(a) : a;
+  const y = params.difference ? diff(b) : b;
+  const maxLag = Math.min(params.maxLag, x.length - 2);
+  if (x.length < 3 || maxLag < 0)
+    return { skipped: `needs at least ${params.difference ? 4 : 3} shared steps, has ${a.length}` };
+  try {
+    const r = laggedCrossCorrelation(x, y, maxLag);
+    return {
+      correlation: {
+        with: { component: other.component, metric: other.metric, dimensions: other.dimensions },
+        n: r.n,
+        lags: r.lags,
+        correlation: r.correlation,
+        bestLag: r.bestLag,
+        bestLagMs: r.bestLag * stepMs,
+        bestCorrelation: r.bestCorrelation,
+        threshold: r.threshold,
+        significant: r.significant,
+      },
+    };
+  } catch (error) {
+    // A constant series has no correlation to speak of; say so for this series and go on.
+    return { skipped: (error as Error).message };
+  }
+}
+
 /**
  * Runs an analysis over the series the store returned for the request's selector and step.
  * Gaps (steps without points) are skipped: the detectors and forecasts see the steps that hold data.
  */
-export function runAnalysis(request: AnalysisRequest, data: SeriesResult): AnalysisOutcome {
+export function runAnalysis(
+  request: AnalysisRequest,
+  data: SeriesResult,
+  other?: SeriesResult,
+): AnalysisOutcome {
   const selected = data.series.slice(0, ANALYSIS_LIMITS.maxSeries);
   const series = selected.map((s): SeriesAnalysis => {
     const base = { component: s.component, dimensions: s.dimensions, points: s.points.length };
@@ -854,6 +972,8 @@ export function runAnalysis(request: AnalysisRequest, data: SeriesResult): Analy
         return { ...base, ...analyseChangePoints(s.points, request.params) };
       case 'motifs':
         return { ...base, ...analyseMotifs(s.points, request.params) };
+      case 'correlation':
+        return { ...base, ...analyseCorrelation(s.points, request.params, request.stepMs, other?.series[0]) };
       default: {
         const unknown: never = request;
         throw new Error(`unknown analysis kind ${(unknown as { kind: string }).kind}`);

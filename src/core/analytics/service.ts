@@ -150,7 +150,18 @@ export async function executeAnalysis(
     to: request.to,
     stepMs: request.stepMs,
   });
-  const outcome = runAnalysis(request, data);
+  // A correlation compares each series with a second one, read over the same range and step.
+  const other =
+    request.kind === 'correlation'
+      ? await ports.series.query({
+          metric: request.params.with.metric,
+          ...(request.params.with.component ? { component: request.params.with.component } : {}),
+          from: request.from,
+          to: request.to,
+          stepMs: request.stepMs,
+        })
+      : undefined;
+  const outcome = runAnalysis(request, data, other);
   const createdAt = now();
   const base = {
     id: ports.newId(),

@@ -384,3 +384,73 @@ describe('motifs analysis', () => {
       expect(r.errors.map((e) => `${e.path}:${e.rule}`)).toEqual(['params.m:required', 'step:max_points']);
   });
 });
+
+describe('correlation analysis', () => {
+  const base = NOW - 6 * 3_600_000;
+  const at = (i: number) => base + i * 60_000;
+
+  it('finds that one metric leads another by three steps, on aligned steps and differenced values', () => {
+    // a is a random walk; b repeats a three minutes later. b misses one step, which drops it from both.
+    const rng = mulberry32(11);
+    const a: number[] = [];
+    let x = 100;
+    for (let i = 0; i < 200; i++) {
+      x += normal(rng);
+      a.push(x);
+    }
+    const b = a.map((_, i) => (i >= 3 ? a[i - 3]! : 100));
+    const series = (values: number[], skip?: number) =>
+      values.map((v, i) => point(at(i), v)).filter((_, i) => i !== skip);
+    const data: SeriesResult = {
+      series: [{ component: 'engine', metric: 'a', dimensions: {}, points: series(a) }],
+    };
+    const other: SeriesResult = {
+      series: [{ component: 'trading', metric: 'b', dimensions: {}, points: series(b, 120) }],
+    };
+    const r = parseAnalysisRequest(
+      {
+        kind: 'correlation',
+        metric: 'a',
+        from: base,
+        to: NOW,
+        step: '1m',
+        params: { with: { metric: 'b' }, maxLag: 10 },
+      },
+      NOW,
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    // Act
+    const c = runAnalysis(r.request, data, other).series[0]!.correlation!;
+    // Assess
+    expect(c.bestLag).toBe(3);
+    expect(c.bestLagMs).toBe(3 * 60_000);
+    expect(c.significant).toBe(true);
+    expect(c.bestCorrelation).toBeGreaterThan(0.9);
+    expect(c.with.component).toBe('trading');
+    expect(c.n).toBe(198); // 199 shared steps, differenced
+  });
+
+  it('names the second selector when it is missing or malformed, and skips when nothing matches', () => {
+    const bad = parseAnalysisRequest(
+      { kind: 'correlation', metric: 'a', params: { with: { metric: 'Bad' }, maxLag: -1 } },
+      NOW,
+    );
+    expect(bad.ok).toBe(false);
+    if (!bad.ok)
+      expect(bad.errors.map((e) => `${e.path}:${e.rule}`)).toEqual([
+        'params.with.metric:pattern',
+        'params.maxLag:range',
+      ]);
+    const missing = parseAnalysisRequest({ kind: 'correlation', metric: 'a' }, NOW);
+    expect(!missing.ok && missing.errors[0]).toMatchObject({ path: 'params.with', rule: 'required' });
+    const ok = parseAnalysisRequest(
+      { kind: 'correlation', metric: 'a', from: base, to: NOW, params: { with: { metric: 'b' } } },
+      NOW,
+    );
+    if (!ok.ok) throw new Error('valid');
+    const data: SeriesResult = {
+      series: [{ component: 'c', metric: 'a', dimensions: {}, points: [point(at(0), 1)] }],
+    };
+    expect(runAnalysis(ok.request, data, { series: [] }).series[0]!.skipped).toMatch(/no series matches b/);
+  });
+});

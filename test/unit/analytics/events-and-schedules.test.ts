@@ -156,3 +156,58 @@ describe('executeAnalysis', () => {
     expect(analysis.events).toBe(1);
   });
 });
+
+describe('executeAnalysis for a correlation', () => {
+  it('reads the second series through the store over the same range and step', async () => {
+    // Prepare: b echoes a two minutes later.
+    const series = new InMemorySeriesStore();
+    const base = NOW - 3_600_000;
+    const a = Array.from({ length: 60 }, (_, i) => 50 + ((i * 7919) % 17));
+    await series.write([
+      ...a.map((v, i) => ({
+        eventId: `a${i}`,
+        component: 'engine',
+        metric: 'queue_depth',
+        dimensions: {},
+        time: base + i * 60_000,
+        value: v,
+        unit: 'count',
+      })),
+      ...a.map((_, i) => ({
+        eventId: `b${i}`,
+        component: 'engine',
+        metric: 'latency_ms',
+        dimensions: {},
+        time: base + i * 60_000,
+        value: i >= 2 ? a[i - 2]! : 50,
+        unit: 'ms',
+      })),
+    ]);
+    const parsed = parseScheduledAnalysis(
+      'corr',
+      {
+        kind: 'correlation',
+        metric: 'queue_depth',
+        window: '1h',
+        step: '1m',
+        params: { with: { metric: 'latency_ms' }, maxLag: 5 },
+      },
+      NOW,
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    // Act
+    const analysis = await executeAnalysis(parsed.value.request, {
+      series,
+      documents: new InMemoryDocumentStore(),
+      events: { publish: async () => {} },
+      newId: () => 'an-c',
+      now: () => NOW,
+    });
+    // Assess
+    expect(analysis.series[0]!.correlation).toMatchObject({
+      bestLag: 2,
+      significant: true,
+      with: { metric: 'latency_ms' },
+    });
+  });
+});
