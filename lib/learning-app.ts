@@ -86,7 +86,13 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
     scheduledAnalysisFunction: analytics.scheduledAnalysisFunction,
     scheduleDeadLetterQueue: analytics.scheduleDeadLetterQueue,
     httpApi: api.httpApi,
-    apiFunctions: [api.eventsFunction, api.seriesFunction, api.statsFunction, api.analysesFunction],
+    apiFunctions: [
+      api.eventsFunction,
+      api.seriesFunction,
+      api.statsFunction,
+      api.analysesFunction,
+      api.modelsFunction,
+    ],
   });
 
   for (const [key, value] of Object.entries(config.tags)) Tags.of(app).add(key, value);

@@ -4,11 +4,14 @@
  */
 import { createClients } from '../../src/adapters/clients.ts';
 import { DynamoDbDocumentStore } from '../../src/adapters/dynamodb-document-store.ts';
+import { DynamoDbExperimentStore } from '../../src/adapters/dynamodb-experiment-store.ts';
+import { DynamoDbModelRegistry } from '../../src/adapters/dynamodb-model-registry.ts';
 import { DynamoDbSeriesStore } from '../../src/adapters/dynamodb-series-store.ts';
 import { DynamoDbIngestionStatsStore } from '../../src/adapters/dynamodb-stats-store.ts';
 import { EventBridgePublisher } from '../../src/adapters/eventbridge-publisher.ts';
 import { S3Lake } from '../../src/adapters/s3-lake.ts';
 import { TimestreamSeriesStore } from '../../src/adapters/timestream-series-store.ts';
+import type { ExperimentStore } from '../../src/core/experiments/index.ts';
 import type {
   DocumentStore,
   EventPublisher,
@@ -16,6 +19,7 @@ import type {
   Lake,
   TimeSeriesStore,
 } from '../../src/core/ports.ts';
+import type { ModelRegistry } from '../../src/core/registry/index.ts';
 import { oneOfEnv, requiredEnv } from './env.ts';
 
 export const clients = createClients();
@@ -77,4 +81,24 @@ export function eventPublisher(env: NodeJS.ProcessEnv = process.env): EventPubli
 /** What the analysis service needs: the series store to read, documents to store, the bus to publish. */
 export function analysisPorts(env: NodeJS.ProcessEnv = process.env) {
   return { series: seriesStore(env), documents: documentStore(env), events: eventPublisher(env) };
+}
+
+let registry: ModelRegistry | undefined;
+/** The model registry on the documents table. */
+export function modelRegistry(env: NodeJS.ProcessEnv = process.env): ModelRegistry {
+  registry ??= new DynamoDbModelRegistry({
+    client: clients.dynamodb,
+    tableName: requiredEnv('DOCUMENTS_TABLE_NAME', env),
+  });
+  return registry;
+}
+
+let experiments: ExperimentStore | undefined;
+/** Experiment tracking on the documents table. */
+export function experimentStore(env: NodeJS.ProcessEnv = process.env): ExperimentStore {
+  experiments ??= new DynamoDbExperimentStore({
+    client: clients.dynamodb,
+    tableName: requiredEnv('DOCUMENTS_TABLE_NAME', env),
+  });
+  return experiments;
 }

@@ -56,6 +56,7 @@ export class ApiStack extends Stack {
   public readonly seriesFunction: ProjectFunction;
   public readonly statsFunction: ProjectFunction;
   public readonly analysesFunction: ProjectFunction;
+  public readonly modelsFunction: ProjectFunction;
   public readonly accessLogGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -125,19 +126,37 @@ export class ApiStack extends Stack {
     props.eventBus.grantPutEventsTo(this.analysesFunction);
     bindSeriesStore(this.analysesFunction, props.seriesStore, 'read');
 
+    this.modelsFunction = new ProjectFunction(this, 'ModelsFunction', {
+      entry: 'functions/api/models.ts',
+      config,
+      description: 'GET model versions and aliases, experiment runs sorted by any metric (read-only)',
+      environment: { POWERTOOLS_SERVICE_NAME: 'api-models' },
+    });
+    this.modelsFunction.bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'read', {
+      indexes: ['byKind'],
+    });
+
     const routes: [string, HttpMethod, ProjectFunction][] = [
       ['/v1/events', HttpMethod.POST, this.eventsFunction],
       ['/v1/series', HttpMethod.GET, this.seriesFunction],
       ['/v1/ingestion/stats', HttpMethod.GET, this.statsFunction],
       ['/v1/analyses', HttpMethod.POST, this.analysesFunction],
       ['/v1/analyses/{id}', HttpMethod.GET, this.analysesFunction],
+      ['/v1/models/{name}/versions', HttpMethod.GET, this.modelsFunction],
+      ['/v1/models/{name}/versions/{version}', HttpMethod.GET, this.modelsFunction],
+      ['/v1/models/{name}/aliases/{alias}', HttpMethod.GET, this.modelsFunction],
+      ['/v1/experiments/{name}/runs', HttpMethod.GET, this.modelsFunction],
+      ['/v1/runs/{id}', HttpMethod.GET, this.modelsFunction],
     ];
+    // One integration per function, shared by its routes (CDK binds it to the API once).
+    const integrations = new Map<ProjectFunction, HttpLambdaIntegration>();
     for (const [path, method, fn] of routes) {
-      this.httpApi.addRoutes({
-        path,
-        methods: [method],
-        integration: new HttpLambdaIntegration(`${fn.node.id}${method}Integration`, fn),
-      });
+      let integration = integrations.get(fn);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn);
+        integrations.set(fn, integration);
+      }
+      this.httpApi.addRoutes({ path, methods: [method], integration });
     }
 
     if (config.apiAuth === 'none') {

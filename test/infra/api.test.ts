@@ -19,7 +19,12 @@ describe('HTTP API', () => {
 
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
       'GET /v1/analyses/{id}',
+      'GET /v1/experiments/{name}/runs',
       'GET /v1/ingestion/stats',
+      'GET /v1/models/{name}/aliases/{alias}',
+      'GET /v1/models/{name}/versions',
+      'GET /v1/models/{name}/versions/{version}',
+      'GET /v1/runs/{id}',
       'GET /v1/series',
       'POST /v1/analyses',
       'POST /v1/events',
@@ -49,7 +54,7 @@ describe('HTTP API', () => {
   it("leaves routes open only when dev asks for apiAuth 'none'", () => {
     const routes = Object.values(devOpen.templates.api.findResources('AWS::ApiGatewayV2::Route'));
 
-    expect(routes).toHaveLength(5);
+    expect(routes).toHaveLength(10);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('NONE');
   });
 });
@@ -109,5 +114,16 @@ describe('route functions have only the rights their route needs', () => {
     );
     expect(actions.filter((a) => a.startsWith('kinesis:'))).toEqual([]);
     expect(actions).not.toContain('dynamodb:DeleteItem');
+  });
+
+  it('models: reads the documents table and its byKind index, and cannot write anything', () => {
+    const { api } = dev.stacks;
+    const statements = statementsOf(dev.templates.api, api, api.modelsFunction);
+    const actions = actionsOf(statements);
+
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actions.filter((a) => a.startsWith('dynamodb:') && /Put|Update|Delete|Write/.test(a))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('kinesis:') || a.startsWith('events:'))).toEqual([]);
+    expect(JSON.stringify(statements)).toContain('/index/byKind');
   });
 });

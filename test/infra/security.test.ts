@@ -44,7 +44,7 @@ describe.each(NAMES)('%s', (name) => {
       Object.values(t.findResources('AWS::Lambda::Function')),
     );
 
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -65,6 +65,7 @@ describe.each(NAMES)('%s', (name) => {
       'functions/api/analyses.ts',
       'functions/api/events.ts',
       'functions/api/ingestion-stats.ts',
+      'functions/api/models.ts',
       'functions/api/series.ts',
       'functions/ingest-redrive/handler.ts',
       'functions/ingest/handler.ts',
@@ -159,7 +160,7 @@ describe('function bundles', () => {
       Object.values(t.findResources('AWS::Lambda::Function')),
     );
 
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       // The staged asset directory is named after the asset hash, which is also the code object's key.
       const assetDir = join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);

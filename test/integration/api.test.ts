@@ -483,3 +483,55 @@ describe('analyses', () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe('model registry and experiments (read API)', () => {
+  it('lists model versions, reads an alias, and lists runs sorted by a metric, with 404/400 from the stores', async () => {
+    // Prepare: what a training workflow will write, written here through the same adapters.
+    const { DynamoDbModelRegistry } = await import('../../src/adapters/dynamodb-model-registry.ts');
+    const { DynamoDbExperimentStore } = await import('../../src/adapters/dynamodb-experiment-store.ts');
+    const tableName = runtime.names.tables.find((t) => t.includes('Documents'))!;
+    const registry = new DynamoDbModelRegistry({ client: runtime.clients.dynamodb, tableName });
+    const experiments = new DynamoDbExperimentStore({ client: runtime.clients.dynamodb, tableName });
+    const model = `week-move-${process.pid}`;
+    for (const accuracy of [0.61, 0.64]) {
+      await registry.registerVersion(model, {
+        artifactUri: 's3://lake/models/x.json',
+        artifactSha256: 'a'.repeat(64),
+        algorithm: 'random_forest',
+        params: { nEstimators: 100 },
+        metrics: { accuracy },
+        datasetFingerprint: 'sha256:dataset',
+        codeVersion: 'test',
+      });
+    }
+    await registry.setAlias(model, 'champion', 2, { reason: 'better on hold-out', actor: 'test' });
+    const experiment = `exp-${process.pid}`;
+    for (const loss of [0.5, 0.2, 0.9]) {
+      const run = await experiments.startRun({ experiment, params: { depth: loss * 10 } });
+      await experiments.logMetrics(run.id, { loss });
+      await experiments.finishRun(run.id, 'completed');
+    }
+
+    // Act
+    const versions = await call<{ versions: { version: number }[] }>('GET', `/v1/models/${model}/versions`);
+    const champion = await call<{ version: number; history: unknown[] }>(
+      'GET',
+      `/v1/models/${model}/aliases/champion`,
+    );
+    const runs = await call<{ runs: { metrics: { loss: number } }[] }>(
+      'GET',
+      `/v1/experiments/${experiment}/runs?sortBy=loss&order=asc`,
+    );
+    const unknownAlias = await call<ErrorBody>('GET', `/v1/models/${model}/aliases/challenger`);
+    const badName = await call<ErrorBody>('GET', '/v1/models/Bad_Name/versions');
+
+    // Assess
+    expect(versions.status).toBe(200);
+    expect(versions.body.versions.map((v) => v.version)).toEqual([2, 1]);
+    expect(champion.body).toMatchObject({ version: 2 });
+    expect(champion.body.history).toHaveLength(1);
+    expect(runs.body.runs.map((r) => r.metrics.loss)).toEqual([0.2, 0.5, 0.9]);
+    expect(unknownAlias.status).toBe(404);
+    expect(badName.status).toBe(400);
+  });
+});
