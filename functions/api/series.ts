@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ValidationIssue } from '../../src/core/events/index.ts';
+import { COMPONENT_SELECTOR, METRIC_SELECTOR, parseDuration } from '../../src/core/series/index.ts';
 import {
   badRequest,
   collecting,
@@ -16,16 +17,12 @@ import { seriesStore } from '../commons/ports.ts';
 
 /** A query may span at most this many steps, so one response stays small and fast. */
 export const MAX_STEPS = 10_000;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const NAME = /^[a-z][a-z0-9_.]{0,63}$/;
-const COMPONENT = /^[a-z0-9][a-z0-9._:/-]{0,63}$/i;
 
 /** Parses a step such as `500ms`, `30s`, `5m`, `1h`, `1d` or plain seconds (`60`). */
 export function parseStep(value: string | undefined): number {
   if (value === undefined || value === '') return 60_000;
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(value);
-  const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : Number.NaN;
-  if (!Number.isFinite(ms) || ms <= 0) {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
     throw badRequest('step must be a positive duration such as 30s, 5m, 1h (plain numbers are seconds)', [
       { path: 'step', rule: 'duration', message: `not a duration: ${value}` },
     ]);
@@ -37,9 +34,9 @@ async function getSeries(event: APIGatewayProxyEventV2): Promise<APIGatewayProxy
   const q = event.queryStringParameters ?? {};
   const errors: ValidationIssue[] = [];
   if (!q.metric) errors.push({ path: 'metric', rule: 'required', message: 'metric is required' });
-  else if (!NAME.test(q.metric))
+  else if (!METRIC_SELECTOR.test(q.metric))
     errors.push({ path: 'metric', rule: 'pattern', message: 'metric must match [a-z][a-z0-9_.]{0,63}' });
-  if (q.component !== undefined && !COMPONENT.test(q.component)) {
+  if (q.component !== undefined && !COMPONENT_SELECTOR.test(q.component)) {
     errors.push({
       path: 'component',
       rule: 'pattern',

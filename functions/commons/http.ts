@@ -9,6 +9,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
 import type { ValidationIssue } from '../../src/core/events/index.ts';
+import { parseInstant } from '../../src/core/series/index.ts';
 import { logger } from './observability.ts';
 
 /** An error that maps to an HTTP status; `errors` lists field-level problems for the client. */
@@ -77,13 +78,8 @@ export const httpErrorHandler = (): MiddlewareObj<APIGatewayProxyEventV2, APIGat
 /** Reads a query-string parameter as a time: epoch milliseconds or ISO-8601 with a timezone. */
 export function parseTimeParam(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
-  const asNumber = Number(value);
-  const ms = /^\d+$/.test(value)
-    ? asNumber
-    : /(Z|[+-]\d\d:?\d\d)$/.test(value)
-      ? Date.parse(value)
-      : Number.NaN;
-  if (!Number.isFinite(ms)) {
+  const ms = parseInstant(value);
+  if (ms === undefined) {
     throw badRequest(`${name} must be epoch milliseconds or ISO-8601 with a timezone`, [
       { path: name, rule: 'time', message: `not a time: ${value}` },
     ]);

@@ -8,6 +8,7 @@
  */
 import type { ValidationIssue } from '../events/index.ts';
 import type { AggregatePoint, SeriesResult } from '../ports.ts';
+import { COMPONENT_SELECTOR, METRIC_SELECTOR, parseDuration, parseInstant } from '../series/index.ts';
 import { createDetector, detectorNames } from './anomaly/index.ts';
 import { detectChangePoints } from './changepoint/index.ts';
 import { forecast, type MethodName, methodNames } from './forecast/index.ts';
@@ -48,11 +49,6 @@ export const ANALYSIS_LIMITS = {
   /** Steps of a motifs analysis: the exact matrix profile is O(n²) (~1 s at 10,000 points). */
   maxMotifPoints: 20_000,
 } as const;
-
-const NAME = /^[a-z][a-z0-9_.]{0,63}$/;
-const COMPONENT = /^[a-z0-9][a-z0-9._:/-]{0,63}$/i;
-const STEP = /^(\d+)(ms|s|m|h|d)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export interface AnomalyParams {
   /** A detector preset name (see `detectorNames()`); default `ensemble`. */
@@ -159,19 +155,16 @@ function unknownParams(
 }
 
 function parseTime(value: unknown, path: string, errors: ValidationIssue[]): number | undefined {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-  if (typeof value === 'string' && /(Z|[+-]\d\d:?\d\d)$/.test(value) && Number.isFinite(Date.parse(value))) {
-    return Date.parse(value);
-  }
+  const ms = parseInstant(value);
+  if (ms !== undefined) return ms;
   errors.push({ path, rule: 'time', message: 'must be epoch milliseconds or ISO-8601 with a timezone' });
   return undefined;
 }
 
 function parseStep(value: unknown, errors: ValidationIssue[]): number | undefined {
   if (value === undefined) return 60_000;
-  const m = typeof value === 'string' ? STEP.exec(value) : undefined;
-  const ms = m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : typeof value === 'number' ? value : Number.NaN;
-  if (Number.isSafeInteger(ms) && ms > 0) return ms;
+  const ms = typeof value === 'string' ? parseDuration(value) : value;
+  if (typeof ms === 'number' && Number.isSafeInteger(ms) && ms > 0) return ms;
   errors.push({
     path: 'step',
     rule: 'duration',
@@ -233,10 +226,13 @@ export function parseAnalysisRequest(
     errors.push({ path: 'kind', rule: 'enum', message: `must be one of: ${ANALYSIS_KINDS.join(', ')}` });
   }
   if (b.metric === undefined) errors.push({ path: 'metric', rule: 'required', message: 'is required' });
-  else if (typeof b.metric !== 'string' || !NAME.test(b.metric)) {
+  else if (typeof b.metric !== 'string' || !METRIC_SELECTOR.test(b.metric)) {
     errors.push({ path: 'metric', rule: 'pattern', message: 'must match [a-z][a-z0-9_.]{0,63}' });
   }
-  if (b.component !== undefined && (typeof b.component !== 'string' || !COMPONENT.test(b.component))) {
+  if (
+    b.component !== undefined &&
+    (typeof b.component !== 'string' || !COMPONENT_SELECTOR.test(b.component))
+  ) {
     errors.push({ path: 'component', rule: 'pattern', message: 'must match [a-z0-9][a-z0-9._:/-]{0,63}' });
   }
   const to = b.to === undefined ? now : parseTime(b.to, 'to', errors);
@@ -445,14 +441,17 @@ export function parseAnalysisRequest(
         message: 'is required: { metric, component? } of the second series',
       });
     } else {
-      if (typeof w.metric !== 'string' || !NAME.test(w.metric)) {
+      if (typeof w.metric !== 'string' || !METRIC_SELECTOR.test(w.metric)) {
         errors.push({
           path: 'params.with.metric',
           rule: 'pattern',
           message: 'must match [a-z][a-z0-9_.]{0,63}',
         });
       }
-      if (w.component !== undefined && (typeof w.component !== 'string' || !COMPONENT.test(w.component))) {
+      if (
+        w.component !== undefined &&
+        (typeof w.component !== 'string' || !COMPONENT_SELECTOR.test(w.component))
+      ) {
         errors.push({
           path: 'params.with.component',
           rule: 'pattern',
@@ -1017,8 +1016,7 @@ export function parseScheduledAnalysis(
   if (window === undefined)
     errors.push({ path: 'window', rule: 'required', message: 'is required, e.g. 6h' });
   else {
-    const m = typeof window === 'string' ? STEP.exec(window) : undefined;
-    windowMs = m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : undefined;
+    windowMs = typeof window === 'string' ? parseDuration(window) : undefined;
     if (!windowMs)
       errors.push({
         path: 'window',
