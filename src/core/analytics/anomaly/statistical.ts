@@ -96,6 +96,22 @@ interface EwmaState {
 }
 
 /**
+ * Moves the in-control mean and variance of a control chart towards `value` (exponentially weighted, with
+ * a running average while fewer than 1/alpha points have been seen). Shared by the EWMA and CUSUM charts.
+ */
+function learnInControl(
+  s: { n: number; mean: number; variance: number },
+  value: number,
+  alpha: number,
+): void {
+  const d = value - s.mean;
+  const a = Math.max(alpha, 1 / (s.n + 1));
+  s.mean += a * d;
+  s.variance = (1 - a) * (s.variance + a * d * d);
+  s.n++;
+}
+
+/**
  * EWMA control chart (Roberts 1959): c = λx + (1-λ)c, compared with the in-control mean in units of its
  * asymptotic standard deviation σ·sqrt(λ/(2-λ)). The in-control mean and σ are slow exponential averages.
  */
@@ -124,11 +140,7 @@ export class EwmaDetector implements AnomalyDetector {
     s.chart = lambda * value + (1 - lambda) * s.chart;
     const sd = floorScale(Math.sqrt(s.variance), s.mean) * Math.sqrt(lambda / (2 - lambda));
     const score = s.n < 10 ? 0 : squashZ((s.chart - s.mean) / sd);
-    const d = value - s.mean;
-    const a = Math.max(alpha, 1 / (s.n + 1));
-    s.mean += a * d;
-    s.variance = (1 - a) * (s.variance + a * d * d);
-    s.n++;
+    learnInControl(s, value, alpha);
     return score;
   }
 
@@ -201,11 +213,7 @@ export class CusumDetector implements AnomalyDetector {
         s.lo = 0;
       }
     }
-    const d = value - s.mean;
-    const a = Math.max(alpha, 1 / (s.n + 1));
-    s.mean += a * d;
-    s.variance = (1 - a) * (s.variance + a * d * d);
-    s.n++;
+    learnInControl(s, value, alpha);
     return score;
   }
 
