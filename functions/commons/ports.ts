@@ -1,6 +1,7 @@
 /**
  * Wires the ports to their AWS adapters from the environment, once per container. Handlers ask for what
- * they need; nothing is constructed per invocation.
+ * they need; each adapter is built on first use and then reused, never per invocation. A missing variable
+ * fails at that first use with its name.
  */
 import { createClients } from '../../src/adapters/clients.ts';
 import { DynamoDbDocumentStore } from '../../src/adapters/dynamodb-document-store.ts';
@@ -24,81 +25,61 @@ import { oneOfEnv, requiredEnv } from './env.ts';
 
 export const clients = createClients();
 
-let series: TimeSeriesStore | undefined;
+/** A value built on first call and reused after. */
+function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}
+
+const documentsTable = () => requiredEnv('DOCUMENTS_TABLE_NAME');
+
 /** The time-series store chosen at deploy time by the `seriesStore` context flag (SERIES_STORE). */
-export function seriesStore(env: NodeJS.ProcessEnv = process.env): TimeSeriesStore {
-  if (series) return series;
-  const kind = oneOfEnv('SERIES_STORE', ['timestream', 'dynamodb'] as const, 'dynamodb', env);
-  series =
-    kind === 'dynamodb'
-      ? new DynamoDbSeriesStore({
-          client: clients.dynamodb,
-          tableName: requiredEnv('SERIES_TABLE_NAME', env),
-        })
+export const seriesStore = lazy(
+  (): TimeSeriesStore =>
+    oneOfEnv('SERIES_STORE', ['timestream', 'dynamodb'] as const, 'dynamodb') === 'dynamodb'
+      ? new DynamoDbSeriesStore({ client: clients.dynamodb, tableName: requiredEnv('SERIES_TABLE_NAME') })
       : new TimestreamSeriesStore({
           writeClient: clients.timestreamWrite,
           queryClient: clients.timestreamQuery,
-          database: requiredEnv('TIMESTREAM_DATABASE', env),
-          table: requiredEnv('TIMESTREAM_TABLE', env),
-        });
-  return series;
-}
+          database: requiredEnv('TIMESTREAM_DATABASE'),
+          table: requiredEnv('TIMESTREAM_TABLE'),
+        }),
+);
 
-let documents: DocumentStore | undefined;
-export function documentStore(env: NodeJS.ProcessEnv = process.env): DocumentStore {
-  documents ??= new DynamoDbDocumentStore({
-    client: clients.dynamodb,
-    tableName: requiredEnv('DOCUMENTS_TABLE_NAME', env),
-  });
-  return documents;
-}
+export const documentStore = lazy(
+  (): DocumentStore => new DynamoDbDocumentStore({ client: clients.dynamodb, tableName: documentsTable() }),
+);
 
-let stats: IngestionStatsStore | undefined;
-export function ingestionStats(env: NodeJS.ProcessEnv = process.env): IngestionStatsStore {
-  stats ??= new DynamoDbIngestionStatsStore({
-    client: clients.dynamodb,
-    tableName: requiredEnv('DOCUMENTS_TABLE_NAME', env),
-  });
-  return stats;
-}
+export const ingestionStats = lazy(
+  (): IngestionStatsStore =>
+    new DynamoDbIngestionStatsStore({ client: clients.dynamodb, tableName: documentsTable() }),
+);
 
-let lake: Lake | undefined;
-export function lakeStore(env: NodeJS.ProcessEnv = process.env): Lake {
-  lake ??= new S3Lake({ client: clients.s3, bucket: requiredEnv('LAKE_BUCKET_NAME', env) });
-  return lake;
-}
+export const lakeStore = lazy(
+  (): Lake => new S3Lake({ client: clients.s3, bucket: requiredEnv('LAKE_BUCKET_NAME') }),
+);
 
-let events: EventPublisher | undefined;
 /** The project's EventBridge bus (EVENT_BUS_NAME). */
-export function eventPublisher(env: NodeJS.ProcessEnv = process.env): EventPublisher {
-  events ??= new EventBridgePublisher({
-    client: clients.eventbridge,
-    eventBusName: requiredEnv('EVENT_BUS_NAME', env),
-  });
-  return events;
-}
+export const eventPublisher = lazy(
+  (): EventPublisher =>
+    new EventBridgePublisher({ client: clients.eventbridge, eventBusName: requiredEnv('EVENT_BUS_NAME') }),
+);
 
 /** What the analysis service needs: the series store to read, documents to store, the bus to publish. */
-export function analysisPorts(env: NodeJS.ProcessEnv = process.env) {
-  return { series: seriesStore(env), documents: documentStore(env), events: eventPublisher(env) };
+export function analysisPorts() {
+  return { series: seriesStore(), documents: documentStore(), events: eventPublisher() };
 }
 
-let registry: ModelRegistry | undefined;
 /** The model registry on the documents table. */
-export function modelRegistry(env: NodeJS.ProcessEnv = process.env): ModelRegistry {
-  registry ??= new DynamoDbModelRegistry({
-    client: clients.dynamodb,
-    tableName: requiredEnv('DOCUMENTS_TABLE_NAME', env),
-  });
-  return registry;
-}
+export const modelRegistry = lazy(
+  (): ModelRegistry => new DynamoDbModelRegistry({ client: clients.dynamodb, tableName: documentsTable() }),
+);
 
-let experiments: ExperimentStore | undefined;
 /** Experiment tracking on the documents table. */
-export function experimentStore(env: NodeJS.ProcessEnv = process.env): ExperimentStore {
-  experiments ??= new DynamoDbExperimentStore({
-    client: clients.dynamodb,
-    tableName: requiredEnv('DOCUMENTS_TABLE_NAME', env),
-  });
-  return experiments;
-}
+export const experimentStore = lazy(
+  (): ExperimentStore =>
+    new DynamoDbExperimentStore({ client: clients.dynamodb, tableName: documentsTable() }),
+);
