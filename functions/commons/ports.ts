@@ -26,7 +26,7 @@ import { oneOfEnv, requiredEnv } from './env.ts';
 export const clients = createClients();
 
 /** A value built on first call and reused after. */
-function lazy<T>(build: () => T): () => T {
+export function lazy<T>(build: () => T): () => T {
   let value: T | undefined;
   return () => {
     value ??= build();

@@ -13,12 +13,18 @@ export interface FunctionSpec {
 /** What Lambda reports when an invocation fails: the function's error, a timeout, or a crash. */
 export class FunctionError extends Error {
   override readonly name = 'FunctionError';
+  /** Lambda's `errorType`: the thrown error's name, `Sandbox.Timedout`, or `Runtime.ExitError`. */
+  readonly errorType: string;
   constructor(
     readonly functionName: string,
     readonly kind: 'Unhandled' | 'Timeout' | 'Crash',
-    message: string,
+    readonly errorMessage: string,
+    errorType?: string,
   ) {
-    super(`${functionName}: ${kind}: ${message}`);
+    super(`${functionName}: ${kind}: ${errorType ? `${errorType}: ` : ''}${errorMessage}`);
+    this.errorType =
+      errorType ??
+      (kind === 'Timeout' ? 'Sandbox.Timedout' : kind === 'Crash' ? 'Runtime.ExitError' : 'Error');
   }
 }
 
@@ -85,7 +91,12 @@ export class LocalFunction {
         if (msg.ok) p.resolve(msg.result);
         else
           p.reject(
-            new FunctionError(this.spec.name, 'Unhandled', `${msg.error?.name}: ${msg.error?.message}`),
+            new FunctionError(
+              this.spec.name,
+              'Unhandled',
+              String(msg.error?.message),
+              String(msg.error?.name ?? 'Error'),
+            ),
           );
       },
     );

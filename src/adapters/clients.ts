@@ -18,6 +18,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -36,6 +37,7 @@ const SERVICE_ENV_SUFFIX = {
   timestreamWrite: 'TIMESTREAM_WRITE',
   timestreamQuery: 'TIMESTREAM_QUERY',
   eventbridge: 'EVENTBRIDGE',
+  sfn: 'SFN',
 } as const;
 
 type ServiceName = keyof typeof SERVICE_ENV_SUFFIX;
@@ -113,6 +115,11 @@ export function createEventBridgeClient(env: ClientEnv = process.env): EventBrid
   return new EventBridgeClient(commonConfig('eventbridge', env));
 }
 
+/** A Step Functions client (training and optimisation workflows). */
+export function createSfnClient(env: ClientEnv = process.env): SFNClient {
+  return new SFNClient(commonConfig('sfn', env));
+}
+
 /** The SDK clients of the project; each is created on first access and then reused. */
 export interface Clients {
   readonly kinesis: KinesisClient;
@@ -121,6 +128,7 @@ export interface Clients {
   readonly timestreamWrite: TimestreamWriteClient;
   readonly timestreamQuery: TimestreamQueryClient;
   readonly eventbridge: EventBridgeClient;
+  readonly sfn: SFNClient;
 }
 
 /**
@@ -149,6 +157,10 @@ export function createClients(env: ClientEnv = process.env): Clients {
     get eventbridge() {
       cache.eventbridge ??= createEventBridgeClient(env);
       return cache.eventbridge;
+    },
+    get sfn() {
+      cache.sfn ??= createSfnClient(env);
+      return cache.sfn;
     },
     get timestreamWrite() {
       cache.timestreamWrite ??= createTimestreamWriteClient(env);
