@@ -4,7 +4,9 @@ import { loadStageConfig, type StageConfig, stackName } from './config.ts';
 import { AnalyticsStack } from './stacks/analytics-stack.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { IngestionStack } from './stacks/ingestion-stack.ts';
+import { LearningStack } from './stacks/learning-stack.ts';
 import { ObservabilityStack } from './stacks/observability-stack.ts';
+import { OptimisationStack } from './stacks/optimisation-stack.ts';
 import { StorageStack } from './stacks/storage-stack.ts';
 
 const S3_LOGS_POLICY_FLAG = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
@@ -15,6 +17,8 @@ export interface LearningStacks {
   readonly storage: StorageStack;
   readonly ingestion: IngestionStack;
   readonly analytics: AnalyticsStack;
+  readonly learning: LearningStack;
+  readonly optimisation: OptimisationStack;
   readonly api: ApiStack;
   readonly observability: ObservabilityStack;
 }
@@ -65,6 +69,22 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
     documentsTable: storage.documentsTable,
     seriesStore: storage.seriesStore,
   });
+  const learning = new LearningStack(app, stackName(config.stage, 'Learning'), {
+    env,
+    config,
+    description: description('training workflow'),
+    documentsTable: storage.documentsTable,
+    lake: storage.lake,
+    eventBus: analytics.eventBus,
+    seriesStore: storage.seriesStore,
+  });
+  const optimisation = new OptimisationStack(app, stackName(config.stage, 'Optimisation'), {
+    env,
+    config,
+    description: description('optimisation studies workflow'),
+    documentsTable: storage.documentsTable,
+    lake: storage.lake,
+  });
   const api = new ApiStack(app, stackName(config.stage, 'Api'), {
     env,
     config,
@@ -73,6 +93,9 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
     documentsTable: storage.documentsTable,
     seriesStore: storage.seriesStore,
     eventBus: analytics.eventBus,
+    studyStateMachine: optimisation.studyStateMachine,
+    trainingStateMachine: learning.trainingStateMachine,
+    lake: storage.lake,
   });
   const observability = new ObservabilityStack(app, stackName(config.stage, 'Observability'), {
     env,
@@ -92,6 +115,9 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
       api.statsFunction,
       api.analysesFunction,
       api.modelsFunction,
+      api.studiesFunction,
+      api.trainingFunction,
+      api.predictFunction,
     ],
   });
 
@@ -100,5 +126,5 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
     // cdk-nag 3 is a policy-validation plugin (v2 was an Aspect): findings fail synth unless acknowledged.
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   }
-  return { config, storage, ingestion, analytics, api, observability };
+  return { config, storage, ingestion, analytics, learning, optimisation, api, observability };
 }

@@ -7,12 +7,15 @@ import { createClients } from '../../src/adapters/clients.ts';
 import { DynamoDbDocumentStore } from '../../src/adapters/dynamodb-document-store.ts';
 import { DynamoDbExperimentStore } from '../../src/adapters/dynamodb-experiment-store.ts';
 import { DynamoDbModelRegistry } from '../../src/adapters/dynamodb-model-registry.ts';
+import { DynamoDbRecordStore } from '../../src/adapters/dynamodb-record-store.ts';
 import { DynamoDbSeriesStore } from '../../src/adapters/dynamodb-series-store.ts';
 import { DynamoDbIngestionStatsStore } from '../../src/adapters/dynamodb-stats-store.ts';
+import { DynamoDbStudyStore } from '../../src/adapters/dynamodb-study-store.ts';
 import { EventBridgePublisher } from '../../src/adapters/eventbridge-publisher.ts';
 import { S3Lake } from '../../src/adapters/s3-lake.ts';
 import { TimestreamSeriesStore } from '../../src/adapters/timestream-series-store.ts';
 import type { ExperimentStore } from '../../src/core/experiments/index.ts';
+import type { StudyStore } from '../../src/core/optimise/store.ts';
 import type {
   DocumentStore,
   EventPublisher,
@@ -21,6 +24,7 @@ import type {
   TimeSeriesStore,
 } from '../../src/core/ports.ts';
 import type { ModelRegistry } from '../../src/core/registry/index.ts';
+import type { RecordStore, StatusRecord } from '../../src/core/workflows/records.ts';
 import { oneOfEnv, requiredEnv } from './env.ts';
 
 export const clients = createClients();
@@ -83,3 +87,15 @@ export const experimentStore = lazy(
   (): ExperimentStore =>
     new DynamoDbExperimentStore({ client: clients.dynamodb, tableName: documentsTable() }),
 );
+
+/** Optimisation studies and their trials on the documents table. */
+export const studyStore = lazy(
+  (): StudyStore => new DynamoDbStudyStore({ client: clients.dynamodb, tableName: documentsTable() }),
+);
+
+/** Workflow records of one kind (training runs, approvals) on the documents table. */
+export function recordStore<T extends StatusRecord>(kind: string): () => RecordStore<T> {
+  return lazy(
+    () => new DynamoDbRecordStore<T>({ client: clients.dynamodb, tableName: documentsTable(), kind }),
+  );
+}

@@ -8,6 +8,7 @@ import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aw
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { CfnTable as CfnTimestreamTable } from 'aws-cdk-lib/aws-timestream';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
@@ -226,6 +227,21 @@ export class ProjectFunction extends NodejsFunction {
       if (prefixes.read?.length) bucket.encryptionKey.grantDecrypt(this.executionRole);
       if (prefixes.write?.length) bucket.encryptionKey.grant(this.executionRole, 'kms:GenerateDataKey');
     }
+    return this;
+  }
+
+  /**
+   * Sets `envName` to the state machine's ARN and grants StartExecution on it; `taskTokens` adds
+   * SendTaskSuccess/Failure (answering a waiting task, e.g. an approval).
+   */
+  bindStateMachine(
+    stateMachine: IStateMachine,
+    envName: string,
+    options: { taskTokens?: boolean } = {},
+  ): this {
+    this.addEnvironment(envName, stateMachine.stateMachineArn);
+    stateMachine.grantStartExecution(this.executionRole);
+    if (options.taskTokens) stateMachine.grantTaskResponse(this.executionRole);
     return this;
   }
 

@@ -14,12 +14,14 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 import { acknowledge } from '../constructs/nag.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
 import { bindSeriesStore } from '../constructs/series-store.ts';
-import type { SeriesStoreResources } from './storage-stack.ts';
+import { LAKE_PREFIXES, type SeriesStoreResources } from './storage-stack.ts';
 
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
@@ -28,6 +30,12 @@ export interface ApiStackProps extends StackProps {
   readonly seriesStore: SeriesStoreResources;
   /** The project's bus: the analyses function publishes AnomalyDetected to it. */
   readonly eventBus: IEventBus;
+  /** The training workflow, started by POST /v1/training-runs and answered by POST /v1/approvals/{id}. */
+  readonly trainingStateMachine: IStateMachine;
+  /** The lake: model artifacts are read from it, predictions logged to it. */
+  readonly lake: IBucket;
+  /** The optimisation workflow, started by POST /v1/studies. */
+  readonly studyStateMachine: IStateMachine;
 }
 
 // HTTP API access-log fields ($context variables of HTTP APIs, not REST APIs).
@@ -57,6 +65,9 @@ export class ApiStack extends Stack {
   public readonly statsFunction: ProjectFunction;
   public readonly analysesFunction: ProjectFunction;
   public readonly modelsFunction: ProjectFunction;
+  public readonly studiesFunction: ProjectFunction;
+  public readonly trainingFunction: ProjectFunction;
+  public readonly predictFunction: ProjectFunction;
   public readonly accessLogGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -136,6 +147,41 @@ export class ApiStack extends Stack {
       indexes: ['byKind'],
     });
 
+    this.studiesFunction = new ProjectFunction(this, 'StudiesFunction', {
+      entry: 'functions/api/studies.ts',
+      config,
+      description: 'POST /v1/studies creates and starts a study; GET study and trials; POST stop',
+      environment: { POWERTOOLS_SERVICE_NAME: 'api-studies' },
+    });
+    this.studiesFunction
+      .bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'readWrite')
+      .bindStateMachine(props.studyStateMachine, 'STUDY_STATE_MACHINE_ARN');
+
+    this.trainingFunction = new ProjectFunction(this, 'TrainingRunsFunction', {
+      entry: 'functions/api/training.ts',
+      config,
+      description: 'POST/GET /v1/training-runs; GET/POST /v1/approvals/{id} answers a waiting training run',
+      environment: { POWERTOOLS_SERVICE_NAME: 'api-training' },
+    });
+    this.trainingFunction
+      .bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'readWrite')
+      .bindStateMachine(props.trainingStateMachine, 'TRAINING_STATE_MACHINE_ARN', { taskTokens: true });
+
+    this.predictFunction = new ProjectFunction(this, 'PredictFunction', {
+      entry: 'functions/api/predict.ts',
+      config,
+      description:
+        'POST /v1/models/{name}/predict: Lambda-hosted models from S3, SageMaker endpoints, shadow',
+      memorySize: 1769,
+      environment: { POWERTOOLS_SERVICE_NAME: 'api-predict', SHADOW: 'true' },
+    });
+    this.predictFunction
+      .bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'read')
+      .bindBucketPrefixes(props.lake, 'LAKE_BUCKET_NAME', {
+        read: [LAKE_PREFIXES.models],
+        write: [`${LAKE_PREFIXES.events}type=prediction/`],
+      });
+
     const routes: [string, HttpMethod, ProjectFunction][] = [
       ['/v1/events', HttpMethod.POST, this.eventsFunction],
       ['/v1/series', HttpMethod.GET, this.seriesFunction],
@@ -147,6 +193,15 @@ export class ApiStack extends Stack {
       ['/v1/models/{name}/aliases/{alias}', HttpMethod.GET, this.modelsFunction],
       ['/v1/experiments/{name}/runs', HttpMethod.GET, this.modelsFunction],
       ['/v1/runs/{id}', HttpMethod.GET, this.modelsFunction],
+      ['/v1/training-runs', HttpMethod.POST, this.trainingFunction],
+      ['/v1/training-runs/{id}', HttpMethod.GET, this.trainingFunction],
+      ['/v1/approvals/{id}', HttpMethod.GET, this.trainingFunction],
+      ['/v1/approvals/{id}', HttpMethod.POST, this.trainingFunction],
+      ['/v1/models/{name}/predict', HttpMethod.POST, this.predictFunction],
+      ['/v1/studies', HttpMethod.POST, this.studiesFunction],
+      ['/v1/studies/{id}', HttpMethod.GET, this.studiesFunction],
+      ['/v1/studies/{id}/trials', HttpMethod.GET, this.studiesFunction],
+      ['/v1/studies/{id}/stop', HttpMethod.POST, this.studiesFunction],
     ];
     // One integration per function, shared by its routes (CDK binds it to the API once).
     const integrations = new Map<ProjectFunction, HttpLambdaIntegration>();

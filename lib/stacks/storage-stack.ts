@@ -12,12 +12,19 @@ import type { StageConfig } from '../config.ts';
 import { acknowledge } from '../constructs/nag.ts';
 import { SecureBucket } from '../constructs/secure-bucket.ts';
 
-/** Key prefixes of the lake; each has its own lifecycle rule. */
+/**
+ * Key prefixes of the lake. events/, quarantine/, predictions/ and tmp/ have their own lifecycle rules;
+ * models/ (artifacts), datasets/ (training snapshots, the lineage of every model version) and reference/
+ * (prices, VIX and other inputs users upload) are kept.
+ */
 export const LAKE_PREFIXES = {
   events: 'events/',
   quarantine: 'quarantine/',
   predictions: 'predictions/',
   tmp: 'tmp/',
+  models: 'models/',
+  datasets: 'datasets/',
+  reference: 'reference/',
 } as const;
 
 /** The time-series store the stage selected (`seriesStore` context flag). */

@@ -22,6 +22,7 @@ import { type FaultProxy, startFaultProxy } from './fault-proxy.ts';
 import { LocalFunction } from './functions.ts';
 import { routesFromTemplates, startHttpApi } from './http-api.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, Resolver } from './resolve.ts';
+import { type LocalStepFunctions, startLocalStepFunctions, TaskError } from './stepfunctions.ts';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -39,6 +40,10 @@ export interface LocalRuntimeOptions {
   readonly pollIntervalMs?: number;
   /** Run `rate(...)` schedules on timers; default true (tests turn it off and call `run()`). */
   readonly runSchedules?: boolean;
+  /** Scales Step Functions retry intervals (tests use 0.01). @default 1 */
+  readonly retryIntervalScale?: number;
+  /** Task state overrides by state name, for resources with no local counterpart (SageMaker). */
+  readonly taskOverrides?: Record<string, (input: unknown) => Promise<unknown>>;
 }
 
 export interface LocalRuntime {
@@ -60,6 +65,8 @@ export interface LocalRuntime {
   readonly faults?: FaultProxy;
   /** The EventBridge stand-in: every event the functions published. */
   readonly eventBridge: LocalEventBridge;
+  /** The Step Functions endpoint running the templates' state machines. */
+  readonly stepFunctions: LocalStepFunctions;
   /** The schedules of the templates' EventBridge rules; `run()` invokes the target once, now. */
   readonly schedules: readonly LocalSchedule[];
   /** Resolves when every stream is caught up, every queue is empty and nothing is in flight (twice in a row). */
@@ -177,6 +184,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             });
             break;
           }
+          case 'AWS::Lambda::Function': {
+            const name = `${stackName}-${id}`;
+            const arn = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
+            resolver.add({ ...base, ref: name, attributes: { Arn: arn } });
+            break;
+          }
+          case 'AWS::StepFunctions::StateMachine': {
+            const name = typeof p.StateMachineName === 'string' ? p.StateMachineName : `${stackName}-${id}`;
+            const arn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
+            resolver.add({ ...base, ref: arn, attributes: { Arn: arn, Name: name } });
+            break;
+          }
           case 'AWS::Events::EventBus': {
             const name = String(p.Name ?? `${stackName}-${id}`);
             resolver.add({
@@ -234,7 +253,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }
     }
 
-    // 2. Functions that carry the project's entry metadata (CDK's own helper functions have none).
+    // 2. State machines, run by the local Step Functions endpoint; their Lambda tasks call the local functions.
+    const functionsByArn = new Map<string, LocalFunction>();
+    const machines = stacks.flatMap(({ stackName, template }) =>
+      Object.entries(template.Resources)
+        .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
+        .map(([id, r]) => {
+          const arn = resolver.find(stackName, id)!.ref;
+          const definition = JSON.parse(String(resolver.resolve(r.Properties?.DefinitionString, stackName)));
+          return { name: arn.split(':').pop()!, arn, definition };
+        }),
+    );
+    const stepFunctions = await startLocalStepFunctions({
+      machines,
+      log,
+      ...(options.retryIntervalScale !== undefined ? { retryIntervalScale: options.retryIntervalScale } : {}),
+      ...(options.taskOverrides ? { taskOverrides: options.taskOverrides } : {}),
+      invoke: (functionArn, payload) => {
+        const fn = functionsByArn.get(functionArn.replace(/:(\$LATEST|\d+)$/, ''));
+        if (!fn)
+          throw new TaskError('Lambda.ResourceNotFoundException', `Function not found: ${functionArn}`);
+        return fn.invoke(payload);
+      },
+    });
+    stoppers.push(() => stepFunctions.stop());
+    if (machines.length > 0) log(`state machines: ${machines.map((m) => m.name).join(', ')}`);
+
+    // 3. Functions that carry the project's entry metadata (CDK's own helper functions have none).
     const busNames = stacks.flatMap(({ template }) =>
       Object.values(template.Resources)
         .filter((r) => r.Type === 'AWS::Events::EventBus')
@@ -246,6 +291,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let functionEnv: Record<string, string> = {
       ...emulators.env,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
+      AWS_ENDPOINT_URL_SFN: stepFunctions.url,
     };
     if (options.dynamoFaults) {
       faults = await startFaultProxy(emulators.endpoints.dynamodb);
@@ -293,6 +339,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         );
         functions.set(name, fn);
         byLogical.set(`${stackName}/${id}`, fn);
+        functionsByArn.set(resolver.find(stackName, id)!.attributes.Arn!, fn);
       }
     }
     stoppers.push(async () => {
@@ -301,7 +348,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     log(`functions: ${[...functions.values()].map((f) => `${f.spec.name} (${f.spec.entry})`).join(', ')}`);
 
-    // 3. Event-source mappings.
+    // 4. Event-source mappings.
     const kinesisSources: KinesisEventSource[] = [];
     const sqsSources: SqsEventSource[] = [];
     for (const { stackName, template } of stacks) {
@@ -361,7 +408,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }
     }
 
-    // 4. Schedules: EventBridge rules with a schedule expression invoke their Lambda targets with their input.
+    // 5. Schedules: EventBridge rules with a schedule expression invoke their Lambda targets with their input.
     const schedules: LocalSchedule[] = [];
     for (const { stackName, template } of stacks) {
       for (const [id, res] of Object.entries(template.Resources)) {
@@ -394,7 +441,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       log(`schedules: ${schedules.map((s) => `${s.name} ${s.expression}`).join(', ')}`);
     }
 
-    // 5. The HTTP API (plus local-only routes under /local/ for the schedules and the bus).
+    // 6. The HTTP API (plus local-only routes under /local/ for the schedules and the bus).
     const localRoutes = async (
       method: string,
       path: string,
@@ -411,6 +458,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         );
         return { status: 200, body: { results } };
       }
+      if (method === 'GET' && path === '/local/executions')
+        return {
+          status: 200,
+          body: {
+            executions: [...stepFunctions.executions.values()].map((e) => ({
+              name: e.name,
+              stateMachine: e.stateMachineArn.split(':').pop(),
+              status: e.status,
+              error: e.error,
+              cause: e.cause,
+              transitions: e.transitions.slice(-20),
+            })),
+          },
+        };
       if (method === 'GET' && path === '/local/events')
         return { status: 200, body: { events: eventBridge.events } };
       return undefined;
@@ -460,6 +521,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queues: new Map([...queues.values()].map((q) => [q.name, q])),
       ...(faults ? { faults } : {}),
       eventBridge,
+      stepFunctions,
       schedules,
       waitForIdle,
       stop,

@@ -3,8 +3,14 @@
  * market quotes, trade outcomes and weekly protocol records. It goes in the way producers send it:
  * through the collector library onto the stream, then the real ingest path.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AllUseEvent } from '../../src/core/events/index.ts';
 import { mulberry32 } from '../../src/core/random.ts';
+
+const ROOT_DIR = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 const COMPONENTS = ['protocol-engine', 'trading-engine', 'account-manager'] as const;
 
@@ -151,4 +157,36 @@ export function sampleEvents(now: number = Date.now()): AllUseEvent[] {
     });
   }
   return events;
+}
+
+/** The shared benchmark data, uploaded once to the local lake's reference/ prefix (prices and VIX). */
+export const REFERENCE_DATA = {
+  prices: (symbol: string) => ({
+    file: resolve(ROOT_DIR, '..', 'shared', 'data', 'prices', 'lean', `${symbol}.csv`),
+    key: `reference/prices/${symbol}.csv`,
+  }),
+  vix: {
+    file: resolve(ROOT_DIR, '..', 'shared', 'data', 'prices', 'vix', 'vix-daily.csv'),
+    key: 'reference/vix/vix-daily.csv',
+  },
+} as const;
+
+/**
+ * Uploads daily prices of `symbols` and the VIX to the lake (reference/), where the training workflow's
+ * week-movement data set and the alluse-backtest objective read them. Missing files are an error naming them.
+ */
+export async function seedReferenceData(
+  s3: S3Client,
+  bucket: string,
+  symbols: readonly string[],
+): Promise<string[]> {
+  const items = [...symbols.map((s) => REFERENCE_DATA.prices(s)), REFERENCE_DATA.vix];
+  for (const { file, key } of items) {
+    if (!existsSync(file))
+      throw new Error(`reference data ${file} is missing (see ../shared/data/README.md)`);
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file), ContentType: 'text/csv' }),
+    );
+  }
+  return items.map((i) => `s3://${bucket}/${i.key}`);
 }

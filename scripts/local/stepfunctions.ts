@@ -12,6 +12,7 @@
  *   `Sandbox.Timedout`, a crash `Runtime.ExitError`, with Lambda's JSON `Cause`.
  * - `...lambda:invoke.waitForTaskToken` invokes the function with a fresh task token in place of
  *   `$$.Task.Token` and then waits for SendTaskSuccess / SendTaskFailure with that token.
+ * - `arn:aws:states:::states:startExecution` (request-response) starts another local execution.
  * - any other resource fails with `Local.UnsupportedResource` unless a test supplies an override by state
  *   name (e.g. the SageMaker training branch, which cannot run here).
  * Not reproduced: JSONata, Distributed Map (ItemReader/ResultWriter), execution history beyond a bounded
@@ -198,6 +199,19 @@ export async function startLocalStepFunctions(
             throw asTaskError(error);
           }
           return (await waited) as Json;
+        };
+      } else if (resource === 'arn:aws:states:::states:startExecution') {
+        // Request-response StartExecution (e.g. a workflow continuing in a fresh execution).
+        handlers[stateName] = async (input) => {
+          const p = input as { StateMachineArn: string; Input?: unknown; Name?: string };
+          const input_ = typeof p.Input === 'string' ? p.Input : JSON.stringify(p.Input ?? {});
+          try {
+            const e = startExecution(p.StateMachineArn, input_, p.Name);
+            return { ExecutionArn: e.executionArn, StartDate: new Date(e.startDate).toISOString() };
+          } catch (error) {
+            const e = error as ServiceError;
+            throw new TaskError(`StepFunctions.${e.type ?? 'SfnException'}`, e.message);
+          }
         };
       } else {
         handlers[stateName] = async () => {

@@ -19,6 +19,7 @@ describe('HTTP API', () => {
 
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
       'GET /v1/analyses/{id}',
+      'GET /v1/approvals/{id}',
       'GET /v1/experiments/{name}/runs',
       'GET /v1/ingestion/stats',
       'GET /v1/models/{name}/aliases/{alias}',
@@ -26,8 +27,16 @@ describe('HTTP API', () => {
       'GET /v1/models/{name}/versions/{version}',
       'GET /v1/runs/{id}',
       'GET /v1/series',
+      'GET /v1/studies/{id}',
+      'GET /v1/studies/{id}/trials',
+      'GET /v1/training-runs/{id}',
       'POST /v1/analyses',
+      'POST /v1/approvals/{id}',
       'POST /v1/events',
+      'POST /v1/models/{name}/predict',
+      'POST /v1/studies',
+      'POST /v1/studies/{id}/stop',
+      'POST /v1/training-runs',
     ]);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
   });
@@ -54,7 +63,7 @@ describe('HTTP API', () => {
   it("leaves routes open only when dev asks for apiAuth 'none'", () => {
     const routes = Object.values(devOpen.templates.api.findResources('AWS::ApiGatewayV2::Route'));
 
-    expect(routes).toHaveLength(10);
+    expect(routes).toHaveLength(19);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('NONE');
   });
 });

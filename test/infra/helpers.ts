@@ -16,6 +16,9 @@ export interface SynthesizedApp {
   readonly templates: {
     readonly storage: Template;
     readonly ingestion: Template;
+    readonly analytics: Template;
+    readonly learning: Template;
+    readonly optimisation: Template;
     readonly api: Template;
     readonly observability: Template;
   };
@@ -47,6 +50,9 @@ export function synthLearningApp(
     templates: {
       storage: Template.fromStack(stacks.storage),
       ingestion: Template.fromStack(stacks.ingestion),
+      analytics: Template.fromStack(stacks.analytics),
+      learning: Template.fromStack(stacks.learning),
+      optimisation: Template.fromStack(stacks.optimisation),
       api: Template.fromStack(stacks.api),
       observability: Template.fromStack(stacks.observability),
     },

@@ -1,0 +1,107 @@
+/**
+ * Optimisation studies:
+ *   POST /v1/studies                    validates and creates the study, starts its workflow (202)
+ *   GET  /v1/studies/{id}               status, counts, best trial or Pareto front
+ *   GET  /v1/studies/{id}/trials?state=&limit=&cursor=
+ *   POST /v1/studies/{id}/stop          the next ask ends the study (status stopping, then stopped)
+ * The study service validates; its error codes become 404 / 400 / 409 here.
+ */
+import { randomUUID } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { defaultObjectives } from '../../src/core/optimise/objectives.ts';
+import { createStudy, type StudyServiceDeps, stopStudy } from '../../src/core/optimise/service.ts';
+import { type StoredTrial, StudyStoreError } from '../../src/core/optimise/store.ts';
+import { requiredEnv } from '../commons/env.ts';
+import { HttpError, httpErrorHandler, json, parseJsonBody } from '../commons/http.ts';
+import { logger } from '../commons/observability.ts';
+import { clients, lazy, studyStore } from '../commons/ports.ts';
+
+const STATUS_OF = { not_found: 404, invalid: 400, conflict: 409 } as const;
+const MAX_BODY_BYTES = 64 * 1024;
+
+const deps = lazy(
+  (): StudyServiceDeps => ({ store: studyStore(), objectives: defaultObjectives(), now: Date.now }),
+);
+
+function asHttpError(error: unknown): unknown {
+  if (error instanceof StudyStoreError) {
+    const field = error.field ?? '(request)';
+    return new HttpError(
+      STATUS_OF[error.code],
+      error.message,
+      error.code === 'invalid' ? [{ path: field, rule: 'invalid', message: error.message }] : undefined,
+    );
+  }
+  return error;
+}
+
+async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const p = event.pathParameters ?? {};
+  const q = event.queryStringParameters ?? {};
+  switch (event.routeKey) {
+    case 'POST /v1/studies': {
+      const body = parseJsonBody(event, MAX_BODY_BYTES) as Record<string, unknown>;
+      // A caller-chosen id makes a retried POST idempotent; otherwise one is made up.
+      const id = typeof body?.id === 'string' ? body.id : `study-${randomUUID()}`;
+      const { id: _ignored, ...definition } = body ?? {};
+      const { study, created } = await createStudy(deps(), definition, { id });
+      await clients.sfn
+        .send(
+          new StartExecutionCommand({
+            stateMachineArn: requiredEnv('STUDY_STATE_MACHINE_ARN'),
+            name: id,
+            input: JSON.stringify({ studyId: id, generation: 0 }),
+          }),
+        )
+        .catch((error: Error) => {
+          // Same name and input: the first POST already started it (StartExecution is idempotent on both).
+          if (error.name !== 'ExecutionAlreadyExists') throw error;
+        });
+      logger.info('study started', { id, created, objective: study.definition.objective });
+      return json(created ? 202 : 200, {
+        id,
+        status: study.status,
+        study,
+        links: { self: `/v1/studies/${id}`, trials: `/v1/studies/${id}/trials` },
+      });
+    }
+    case 'GET /v1/studies/{id}':
+      return json(200, await deps().store.getStudy(p.id ?? ''));
+    case 'GET /v1/studies/{id}/trials': {
+      const limit = q.limit === undefined ? undefined : Number(q.limit);
+      if (limit !== undefined && !Number.isInteger(limit))
+        throw new HttpError(400, 'limit must be an integer', [
+          { path: 'limit', rule: 'integer', message: `not an integer: ${q.limit}` },
+        ]);
+      return json(
+        200,
+        await deps().store.listTrials(p.id ?? '', {
+          ...(q.state ? { state: q.state as StoredTrial['state'] } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+        }),
+      );
+    }
+    case 'POST /v1/studies/{id}/stop': {
+      const { outcome, study } = await stopStudy(deps(), p.id ?? '');
+      if (outcome === 'conflict')
+        throw new HttpError(409, `study ${p.id} has already finished (${study.status})`);
+      return json(202, { id: study.id, status: study.status });
+    }
+    default:
+      throw new HttpError(404, `no route ${event.routeKey}`);
+  }
+}
+
+export const handler = middy(async (event: APIGatewayProxyEventV2) => {
+  try {
+    return await route(event);
+  } catch (error) {
+    throw asHttpError(error);
+  }
+})
+  .use(injectLambdaContext(logger))
+  .use(httpErrorHandler());

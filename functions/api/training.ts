@@ -1,0 +1,140 @@
+/**
+ * Training runs and approvals:
+ *   POST /v1/training-runs           validates the request, records the run, starts the workflow (202)
+ *   GET  /v1/training-runs/{id}      stage, candidates, version, comparison, outcome or error
+ *   GET  /v1/approvals/{id}          a pending (or decided) approval, without its task token
+ *   POST /v1/approvals/{id}          { "decision": "approve" | "reject", "reason": "..." } answers the workflow
+ * The approver is the IAM caller (SigV4) when there is one, otherwise the body's `actor`.
+ */
+import { randomUUID } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { LearningError, TrainingRequestError } from '../../src/core/learning/index.ts';
+import {
+  type Approval,
+  createTrainingRun,
+  decideApproval,
+  type TrainingRun,
+  TrainingStepError,
+} from '../../src/core/workflows/training.ts';
+import { requiredEnv } from '../commons/env.ts';
+import { badRequest, HttpError, httpErrorHandler, json, parseJsonBody } from '../commons/http.ts';
+import { logger } from '../commons/observability.ts';
+import { clients, recordStore } from '../commons/ports.ts';
+
+const runs = recordStore<TrainingRun>('training-run');
+const approvals = recordStore<Approval>('approval');
+const MAX_BODY_BYTES = 64 * 1024;
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
+
+const caller = (event: APIGatewayProxyEventV2): string | undefined =>
+  (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam?.userArn;
+
+const withoutToken = ({ token: _token, ...rest }: Approval) => rest;
+
+async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const id = event.pathParameters?.id ?? '';
+  switch (event.routeKey) {
+    case 'POST /v1/training-runs': {
+      const body = parseJsonBody(event, MAX_BODY_BYTES) as Record<string, unknown> | null;
+      const { id: requested, ...request } = body ?? {};
+      const runId = requested === undefined ? `run-${randomUUID()}` : String(requested);
+      if (!RUN_ID.test(runId))
+        throw badRequest('id must match [A-Za-z0-9][A-Za-z0-9_-]{0,79}', [
+          { path: 'id', rule: 'pattern', message: `not a run id: ${runId}` },
+        ]);
+      const { run, created } = await createTrainingRun({ runs: runs(), now: Date.now }, request, {
+        id: runId,
+        requestedBy: caller(event) ?? 'anonymous',
+      });
+      await clients.sfn
+        .send(
+          new StartExecutionCommand({
+            stateMachineArn: requiredEnv('TRAINING_STATE_MACHINE_ARN'),
+            name: runId,
+            input: JSON.stringify({ runId }),
+          }),
+        )
+        .catch((error: Error) => {
+          if (error.name !== 'ExecutionAlreadyExists') throw error;
+        });
+      logger.info('training run started', { runId, created, model: run.model });
+      return json(created ? 202 : 200, {
+        id: runId,
+        status: run.status,
+        links: { self: `/v1/training-runs/${runId}` },
+      });
+    }
+    case 'GET /v1/training-runs/{id}': {
+      const run = await runs().get(id);
+      if (!run) throw new HttpError(404, `no training run ${id}`);
+      return json(200, run);
+    }
+    case 'GET /v1/approvals/{id}': {
+      const approval = await approvals().get(id);
+      if (!approval) throw new HttpError(404, `no approval ${id}`);
+      return json(200, withoutToken(approval));
+    }
+    case 'POST /v1/approvals/{id}': {
+      const body = parseJsonBody(event, MAX_BODY_BYTES) as Record<string, unknown> | null;
+      const decision = body?.decision;
+      if (decision !== 'approve' && decision !== 'reject')
+        throw badRequest('decision must be "approve" or "reject"', [
+          { path: 'decision', rule: 'enum', message: `got ${JSON.stringify(decision)}` },
+        ]);
+      const reason = typeof body?.reason === 'string' ? body.reason.trim() : '';
+      if (reason.length < 3 || reason.length > 500)
+        throw badRequest('reason is required (3..500 characters): it goes into the alias history', [
+          { path: 'reason', rule: 'length', message: 'must be 3..500 characters' },
+        ]);
+      const actor = caller(event) ?? (typeof body?.actor === 'string' && body.actor ? body.actor : undefined);
+      if (!actor)
+        throw badRequest('actor is required when the request is not signed', [
+          { path: 'actor', rule: 'required', message: 'name who decides' },
+        ]);
+      const { approval, decided } = await decideApproval({ approvals: approvals(), now: Date.now }, id, {
+        approve: decision === 'approve',
+        actor,
+        reason,
+      });
+      if (!decided)
+        throw new HttpError(
+          409,
+          `approval ${id} was already decided: ${approval.status} by ${approval.actor}`,
+        );
+      try {
+        await clients.sfn.send(
+          new SendTaskSuccessCommand({
+            taskToken: approval.token,
+            output: JSON.stringify({ approved: decision === 'approve', actor, reason }),
+          }),
+        );
+      } catch (error) {
+        const name = (error as Error).name;
+        if (name === 'TaskDoesNotExist' || name === 'TaskTimedOut' || name === 'InvalidToken')
+          throw new HttpError(409, `training run ${approval.runId} no longer waits for a decision (${name})`);
+        throw error;
+      }
+      return json(200, withoutToken(approval));
+    }
+    default:
+      throw new HttpError(404, `no route ${event.routeKey}`);
+  }
+}
+
+export const handler = middy(async (event: APIGatewayProxyEventV2) => {
+  try {
+    return await route(event);
+  } catch (error) {
+    if (error instanceof TrainingRequestError)
+      throw badRequest(`invalid training request: ${error.message}`, error.issues);
+    if (error instanceof LearningError)
+      throw badRequest(error.message, [{ path: error.field, rule: error.rule, message: error.message }]);
+    if (error instanceof TrainingStepError) throw new HttpError(404, error.message);
+    throw error;
+  }
+})
+  .use(injectLambdaContext(logger))
+  .use(httpErrorHandler());
