@@ -57,6 +57,8 @@ export interface LocalRuntime {
     readonly streams: readonly string[];
     readonly buckets: readonly string[];
     readonly tables: readonly string[];
+    /** The lake bucket (the Storage stack's `Lake` bucket; its access-log bucket is another). */
+    readonly lake: string;
   };
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly kinesisSources: readonly KinesisEventSource[];
@@ -514,7 +516,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stacks,
       env: emulators.env,
       clients,
-      names,
+      names: { ...names, lake: names.buckets.find((b) => b.startsWith('lakebucket')) ?? '' },
       functions,
       kinesisSources,
       sqsSources,

@@ -1,0 +1,228 @@
+/**
+ * The training and optimisation workflows end to end on the local runtime: the synthesized state
+ * machines run by the local Step Functions endpoint, the real step handlers in worker containers, the
+ * real API handlers, dynalite and s3rver. Covers: a first version promoted and served; a second run that
+ * waits for a human and is approved through the API; bad requests; a study of a test function to its
+ * budget, and a stopped study.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalRuntime, startLocalRuntime } from '../../scripts/local/runtime.ts';
+import { seedReferenceData } from '../../scripts/local/seed.ts';
+
+let rt: LocalRuntime;
+let prices: string;
+let vix: string;
+
+beforeAll(async () => {
+  rt = await startLocalRuntime({ port: 0, runSchedules: false, retryIntervalScale: 0.01 });
+  const lake = rt.names.lake;
+  [prices, vix] = (await seedReferenceData(rt.clients.s3, lake, ['SPY'])) as [string, string];
+}, 120_000);
+
+afterAll(async () => {
+  await rt?.stop();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field below
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${rt.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const trainingRequest = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  model: 'week-movement',
+  task: 'classification',
+  dataset: { source: 'week-movement', pricesUri: prices, vixUri: vix, symbol: 'SPY', from: '2010-01-01' },
+  candidates: [
+    { algorithm: 'logistic', params: {} },
+    { algorithm: 'naive-bayes', params: {} },
+  ],
+  split: { holdoutFraction: 0.2, folds: 3 },
+  ...extra,
+});
+
+describe('training workflow (local Step Functions)', () => {
+  it('trains candidates in parallel, registers and promotes the first version, then serves it', async () => {
+    const started = await call('POST', '/v1/training-runs', trainingRequest('wm-first'));
+    expect(started.status).toBe(202);
+
+    const run = await until('run wm-first', async () => {
+      const r = await call('GET', '/v1/training-runs/wm-first');
+      return r.body.status === 'running' ? undefined : r.body;
+    });
+
+    expect(run).toMatchObject({ status: 'completed', outcome: 'first-version', version: 1, stage: 'done' });
+    expect(run.candidates.map((c: { algorithm: string; status: string }) => [c.algorithm, c.status])).toEqual(
+      [
+        ['logistic', 'ok'],
+        ['naive-bayes', 'ok'],
+      ],
+    );
+    const champion = await call('GET', '/v1/models/week-movement/aliases/champion');
+    expect(champion.body.version).toBe(1);
+    const version = await call('GET', '/v1/models/week-movement/versions/1');
+    expect(version.body).toMatchObject({ runId: 'wm-first', datasetFingerprint: run.dataset.fingerprint });
+    expect(version.body.artifactSha256).toMatch(/^[0-9a-f]{64}$/);
+    const promoted = rt.eventBridge.events.filter((e) => e.detailType === 'ModelPromoted');
+    expect(promoted.map((e) => (e.detail as { version: number }).version)).toEqual([1]);
+
+    // Served from the registered artifact: one row of the 9 week-movement features.
+    const row = [0.01, 0.02, 0.03, 0.02, 55, 0.15, 0.5, 18, 0.5];
+    const predicted = await call('POST', '/v1/models/week-movement/predict', { instances: [row] });
+    expect(predicted.status).toBe(200);
+    expect(predicted.body.model).toMatchObject({ name: 'week-movement', version: 1 });
+    expect(predicted.body.predictions).toHaveLength(1);
+    expect(predicted.body.probabilities[0].reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 9);
+
+    const bad = await call('POST', '/v1/models/week-movement/predict', { instances: [[1, 2, 3]] });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(
+      /instances\[0\] has 3 features; model week-movement v1 expects 9/,
+    );
+    expect((await call('POST', '/v1/models/nope/predict', { instances: [row] })).status).toBe(404);
+  }, 180_000);
+
+  it('waits for a human when approval is required, and promotes on approval through the API', async () => {
+    const started = await call(
+      'POST',
+      '/v1/training-runs',
+      trainingRequest('wm-second', { promotion: { requireApproval: true } }),
+    );
+    expect(started.status).toBe(202);
+
+    const waiting = await until('approval of wm-second', async () => {
+      const r = await call('GET', '/v1/approvals/wm-second');
+      return r.status === 200 ? r.body : undefined;
+    });
+    expect(waiting).toMatchObject({ status: 'pending', runId: 'wm-second', version: 2 });
+    expect(waiting.token).toBeUndefined();
+    expect((await call('GET', '/v1/training-runs/wm-second')).body.status).toBe('awaiting-approval');
+
+    const noReason = await call('POST', '/v1/approvals/wm-second', { decision: 'approve', actor: 'alice' });
+    expect(noReason.status).toBe(400);
+    const approved = await call('POST', '/v1/approvals/wm-second', {
+      decision: 'approve',
+      actor: 'alice',
+      reason: 'reviewed the hold-out report',
+    });
+    expect(approved.status).toBe(200);
+    const other = await call('POST', '/v1/approvals/wm-second', {
+      decision: 'reject',
+      actor: 'bob',
+      reason: 'no' + 'pe',
+    });
+    expect(other.status).toBe(409);
+
+    const run = await until('run wm-second', async () => {
+      const r = await call('GET', '/v1/training-runs/wm-second');
+      return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : undefined;
+    });
+    expect(run).toMatchObject({ status: 'completed', outcome: 'promoted', approval: { actor: 'alice' } });
+    const alias = await call('GET', '/v1/models/week-movement/aliases/champion');
+    expect(alias.body.version).toBe(2);
+    expect(alias.body.history.at(-1)).toMatchObject({ from: 1, to: 2, actor: 'alice' });
+  }, 180_000);
+
+  it('refuses a bad request with the field and the rule, and fails a run whose data is missing with the reason', async () => {
+    const bad = await call('POST', '/v1/training-runs', { model: 'Bad Name', task: 'classification' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['model', 'dataset']),
+    );
+
+    const missing = trainingRequest('wm-missing');
+    (missing.dataset as { pricesUri: string }).pricesUri = prices.replace('SPY', 'NOPE');
+    expect((await call('POST', '/v1/training-runs', missing)).status).toBe(202);
+    const run = await until('run wm-missing', async () => {
+      const r = await call('GET', '/v1/training-runs/wm-missing');
+      return r.body.status === 'running' ? undefined : r.body;
+    });
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/NOPE/);
+  }, 120_000);
+});
+
+describe('optimisation workflow (local Step Functions)', () => {
+  it('runs a study of Branin to its budget in parallel batches and reports the best trial', async () => {
+    const created = await call('POST', '/v1/studies', {
+      id: 'branin-1',
+      name: 'branin smoke',
+      objective: 'branin',
+      sampler: { type: 'tpe' },
+      budget: { maxTrials: 24 },
+      batchSize: 6,
+      seed: 3,
+    });
+    expect(created.status).toBe(202);
+
+    const study = await until('study branin-1', async () => {
+      const r = await call('GET', '/v1/studies/branin-1');
+      return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : undefined;
+    });
+    expect(study.status).toBe('completed');
+    expect(study.counts.complete).toBe(24);
+    expect(study.best.values[0]).toBeLessThan(5); // Branin's minimum is 0.398; random search at 24 trials is ~1-3
+    const trials = await call('GET', '/v1/studies/branin-1/trials?limit=10');
+    expect(trials.body.trials).toHaveLength(10);
+    expect(trials.body.cursor).toBeDefined();
+  }, 180_000);
+
+  it('tunes the ALL-USE protocol on a backtest of prices read from the lake (alluse-backtest)', async () => {
+    await call('POST', '/v1/studies', {
+      id: 'gen-spy',
+      name: 'GEN on SPY 2015-2019',
+      objective: 'alluse-backtest',
+      objectiveConfig: { account: 'GEN', symbol: 'SPY', from: '2015-01-01', to: '2019-12-31' },
+      budget: { maxTrials: 6 },
+      batchSize: 3,
+    });
+    const study = await until('study gen-spy', async () => {
+      const r = await call('GET', '/v1/studies/gen-spy');
+      return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : undefined;
+    });
+    expect(study).toMatchObject({ status: 'completed', counts: { complete: 6 } });
+    expect(Number.isFinite(study.best.values[0])).toBe(true);
+    expect(Object.keys(study.best.params)).toEqual(expect.arrayContaining(['deltaMin', 'deltaMax']));
+  }, 180_000);
+
+  it('stops a study on request and refuses an unknown objective', async () => {
+    const bad = await call('POST', '/v1/studies', { name: 'x', objective: 'nope', budget: { maxTrials: 5 } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/objective/);
+
+    await call('POST', '/v1/studies', {
+      id: 'slow-1',
+      name: 'stopped on request',
+      objective: 'hartmann6',
+      budget: { maxTrials: 10_000 },
+      batchSize: 2,
+    });
+    await until('first trials of slow-1', async () => {
+      const r = await call('GET', '/v1/studies/slow-1/trials?state=complete&limit=1');
+      return r.body.trials?.length ? true : undefined;
+    });
+    expect((await call('POST', '/v1/studies/slow-1/stop')).status).toBe(202);
+    const study = await until('stop of slow-1', async () => {
+      const r = await call('GET', '/v1/studies/slow-1');
+      return r.body.status === 'stopped' ? r.body : undefined;
+    });
+    expect(study.reason).toBe('stopped');
+    expect(study.counts.complete).toBeLessThan(10_000);
+    expect((await call('POST', '/v1/studies/slow-1/stop')).status).toBe(409);
+  }, 180_000);
+});
