@@ -9,7 +9,7 @@
  */
 import { EventCollector } from '../src/collector/index.ts';
 import { startLocalRuntime } from './local/runtime.ts';
-import { sampleEvents } from './local/seed.ts';
+import { sampleEvents, seedReferenceData } from './local/seed.ts';
 
 const args = new Set(process.argv.slice(2));
 if (args.has('--help') || args.has('-h')) {
@@ -65,6 +65,55 @@ if (!args.has('--no-seed')) {
   );
 }
 
+// The ALL-USE learning task through the real workflow: the week-movement classifier trained on SPY and
+// the VIX, registered, promoted and served; and a short study tuning the GEN account's protocol.
+if (!args.has('--no-seed')) {
+  const [pricesUri, vixUri] = await seedReferenceData(runtime.clients.s3, runtime.names.lake, ['SPY']);
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${runtime.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  };
+  const started = Date.now();
+  await post('/v1/training-runs', {
+    id: 'week-movement-spy',
+    model: 'week-movement',
+    task: 'classification',
+    dataset: { source: 'week-movement', pricesUri, vixUri, symbol: 'SPY' },
+  });
+  await post('/v1/studies', {
+    id: 'gen-spy-protocol',
+    name: 'GEN protocol on SPY 2015-2020',
+    objective: 'alluse-backtest',
+    objectiveConfig: { account: 'GEN', symbol: 'SPY', from: '2015-01-01', to: '2020-12-31' },
+    budget: { maxTrials: 40 },
+    batchSize: 8,
+  });
+  log('training week-movement on SPY + VIX and tuning GEN on SPY (Step Functions, locally)...');
+  await runtime.stepFunctions.waitForExecutions(600_000);
+  const run = (await (await fetch(`${runtime.url}/v1/training-runs/week-movement-spy`)).json()) as {
+    status: string;
+    version?: number;
+    outcome?: string;
+    error?: string;
+    candidates?: { algorithm: string; status: string; holdout?: Record<string, number> }[];
+  };
+  const study = (await (await fetch(`${runtime.url}/v1/studies/gen-spy-protocol`)).json()) as {
+    status: string;
+    counts: { complete: number };
+    best?: { values: number[] };
+  };
+  log(
+    `training run: ${run.status}${run.version ? `, version ${run.version} ${run.outcome}` : ''}${run.error ? ` (${run.error})` : ''}; hold-out macro-F1 ${(run.candidates ?? []).map((c) => `${c.algorithm} ${c.holdout?.macro_f1?.toFixed(3) ?? c.status}`).join(', ')}`,
+  );
+  log(
+    `study: ${study.status}, ${study.counts.complete} trials, best Sharpe ${study.best?.values[0]?.toFixed(2) ?? '-'} (${Math.round((Date.now() - started) / 1000)} s for both)`,
+  );
+}
+
 const from = new Date(Date.now() - 3_600_000).toISOString();
 console.log(`
 ALL-USE learning layer, running locally
@@ -76,5 +125,11 @@ Try:
   curl -s '${runtime.url}/v1/series?metric=latency_ms&component=trading-engine&from=${from}&step=5m'
   curl -s -X POST '${runtime.url}/v1/events' -H 'content-type: application/json' \\
     -d '{"events":[{"version":1,"id":"hello-1","type":"metric","source":"curl","time":"${new Date().toISOString()}","data":{"component":"protocol-engine","name":"latency_ms","value":42,"unit":"ms"}}]}'
+  curl -s '${runtime.url}/v1/training-runs/week-movement-spy'
+  curl -s -X POST '${runtime.url}/v1/models/week-movement/predict' -H 'content-type: application/json' \\
+    -d '{"instances":[[0.01,0.02,0.03,0.02,55,0.15,0.5,18,0.5]]}'
+  curl -s '${runtime.url}/v1/studies/gen-spy-protocol'
+  curl -s -X POST '${runtime.url}/v1/studies' -H 'content-type: application/json' \\
+    -d '{"name":"branin","objective":"branin","budget":{"maxTrials":50},"batchSize":5}'
 
 Ctrl-C stops.`);
