@@ -118,6 +118,7 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
       api.studiesFunction,
       api.trainingFunction,
       api.predictFunction,
+      api.parametersFunction,
     ],
   });
 

@@ -2,14 +2,12 @@
  * The steps of the optimisation workflow (lib/stacks/optimisation-stack.ts), one function dispatching on
  * `step`: ask | evaluate | tell | report | fail. The logic lives in src/core/optimise/service.ts; this file
  * wires the DynamoDB study store, the objective registry and the market-data loader (S3, cached per
- * container). Errors keep their names so the state machine's Retry/Catch can match them.
+ * container, functions/commons/market-data.ts). Errors keep their names so the state machine's Retry/Catch can match them.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { S3ArtifactStore } from '../../src/adapters/s3-artifact-store.ts';
-import { alignVix, parsePriceCsv, parseVixCsv } from '../../src/core/backtest/index.ts';
-import { defaultObjectives, type MarketData } from '../../src/core/optimise/objectives.ts';
+import { defaultObjectives } from '../../src/core/optimise/objectives.ts';
 import {
   askBatch,
   evaluateTrial,
@@ -19,15 +17,9 @@ import {
   type TellItem,
   tellBatch,
 } from '../../src/core/optimise/service.ts';
-import { requiredEnv } from '../commons/env.ts';
+import { loadMarketData } from '../commons/market-data.ts';
 import { logger } from '../commons/observability.ts';
-import { clients, lazy, studyStore } from '../commons/ports.ts';
-
-/** Where the market data of the alluse-backtest objective lives in the lake. */
-export const REFERENCE_KEYS = {
-  prices: (symbol: string) => `reference/prices/${symbol}.csv`,
-  vix: 'reference/vix/vix-daily.csv',
-} as const;
+import { lazy, studyStore } from '../commons/ports.ts';
 
 const deps = lazy(
   (): StudyServiceDeps => ({
@@ -36,30 +28,6 @@ const deps = lazy(
     now: Date.now,
   }),
 );
-const objects = lazy(() => new S3ArtifactStore({ client: clients.s3 }));
-
-const marketData = new Map<string, Promise<MarketData>>();
-/** Bars and aligned VIX of a symbol from the lake, read once per container. */
-function loadMarketData({ symbol }: { symbol: string }): Promise<MarketData> {
-  let cached = marketData.get(symbol);
-  if (!cached) {
-    const bucket = requiredEnv('LAKE_BUCKET_NAME');
-    const text = async (key: string) =>
-      new TextDecoder().decode(await objects().get(`s3://${bucket}/${key}`));
-    cached = (async () => {
-      const [pricesText, vixText] = await Promise.all([
-        text(REFERENCE_KEYS.prices(symbol)),
-        text(REFERENCE_KEYS.vix),
-      ]);
-      const bars = parsePriceCsv(pricesText, symbol);
-      return { bars, vix: alignVix(bars, parseVixCsv(vixText), { maxFillDays: 3 }).vix };
-    })();
-    cached.catch(() => marketData.delete(symbol));
-    marketData.set(symbol, cached);
-  }
-  return cached;
-}
-
 interface StudyState {
   readonly studyId: string;
   readonly generation?: number;

@@ -68,6 +68,7 @@ export class ApiStack extends Stack {
   public readonly studiesFunction: ProjectFunction;
   public readonly trainingFunction: ProjectFunction;
   public readonly predictFunction: ProjectFunction;
+  public readonly parametersFunction: ProjectFunction;
   public readonly accessLogGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -182,6 +183,20 @@ export class ApiStack extends Stack {
         write: [`${LAKE_PREFIXES.events}type=prediction/`],
       });
 
+    this.parametersFunction = new ProjectFunction(this, 'ParametersFunction', {
+      entry: 'functions/api/parameters.ts',
+      config,
+      description: 'POST /v1/parameter-reviews (walk-forward tuning -> proposal); GET/decide proposals',
+      timeout: Duration.seconds(29),
+      memorySize: 1769, // one full vCPU: a review runs up to MAX_REVIEW_BACKTESTS backtests
+      environment: { POWERTOOLS_SERVICE_NAME: 'api-parameters' },
+    });
+    this.parametersFunction
+      .bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'readWrite')
+      .bindBucketPrefixes(props.lake, 'LAKE_BUCKET_NAME', { read: [LAKE_PREFIXES.reference] })
+      .setEnv('EVENT_BUS_NAME', props.eventBus.eventBusName);
+    props.eventBus.grantPutEventsTo(this.parametersFunction);
+
     const routes: [string, HttpMethod, ProjectFunction][] = [
       ['/v1/events', HttpMethod.POST, this.eventsFunction],
       ['/v1/series', HttpMethod.GET, this.seriesFunction],
@@ -198,6 +213,9 @@ export class ApiStack extends Stack {
       ['/v1/approvals/{id}', HttpMethod.GET, this.trainingFunction],
       ['/v1/approvals/{id}', HttpMethod.POST, this.trainingFunction],
       ['/v1/models/{name}/predict', HttpMethod.POST, this.predictFunction],
+      ['/v1/parameter-reviews', HttpMethod.POST, this.parametersFunction],
+      ['/v1/parameter-proposals/{id}', HttpMethod.GET, this.parametersFunction],
+      ['/v1/parameter-proposals/{id}/decision', HttpMethod.POST, this.parametersFunction],
       ['/v1/studies', HttpMethod.POST, this.studiesFunction],
       ['/v1/studies/{id}', HttpMethod.GET, this.studiesFunction],
       ['/v1/studies/{id}/trials', HttpMethod.GET, this.studiesFunction],

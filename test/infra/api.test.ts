@@ -25,6 +25,7 @@ describe('HTTP API', () => {
       'GET /v1/models/{name}/aliases/{alias}',
       'GET /v1/models/{name}/versions',
       'GET /v1/models/{name}/versions/{version}',
+      'GET /v1/parameter-proposals/{id}',
       'GET /v1/runs/{id}',
       'GET /v1/series',
       'GET /v1/studies/{id}',
@@ -34,6 +35,8 @@ describe('HTTP API', () => {
       'POST /v1/approvals/{id}',
       'POST /v1/events',
       'POST /v1/models/{name}/predict',
+      'POST /v1/parameter-proposals/{id}/decision',
+      'POST /v1/parameter-reviews',
       'POST /v1/studies',
       'POST /v1/studies/{id}/stop',
       'POST /v1/training-runs',
@@ -63,7 +66,7 @@ describe('HTTP API', () => {
   it("leaves routes open only when dev asks for apiAuth 'none'", () => {
     const routes = Object.values(devOpen.templates.api.findResources('AWS::ApiGatewayV2::Route'));
 
-    expect(routes).toHaveLength(19);
+    expect(routes).toHaveLength(22);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('NONE');
   });
 });

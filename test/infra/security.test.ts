@@ -56,7 +56,7 @@ describe.each(NAMES)('%s', (name) => {
       Object.values(t.findResources('AWS::Lambda::Function')),
     );
 
-    expect(functions).toHaveLength(13);
+    expect(functions).toHaveLength(14);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -78,6 +78,7 @@ describe.each(NAMES)('%s', (name) => {
       'functions/api/events.ts',
       'functions/api/ingestion-stats.ts',
       'functions/api/models.ts',
+      'functions/api/parameters.ts',
       'functions/api/predict.ts',
       'functions/api/series.ts',
       'functions/api/studies.ts',
@@ -178,7 +179,7 @@ describe('function bundles', () => {
       Object.values(t.findResources('AWS::Lambda::Function')),
     );
 
-    expect(functions).toHaveLength(13);
+    expect(functions).toHaveLength(14);
     for (const fn of functions) {
       // The staged asset directory is named after the asset hash, which is also the code object's key.
       const assetDir = join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);

@@ -226,3 +226,50 @@ describe('optimisation workflow (local Step Functions)', () => {
     expect((await call('POST', '/v1/studies/slow-1/stop')).status).toBe(409);
   }, 180_000);
 });
+
+describe('parameter reviews (walk-forward tuning -> proposal)', () => {
+  it('proposes parameters for an account, judged out of sample against the baseline, and takes a decision once', async () => {
+    const review = await call('POST', '/v1/parameter-reviews', {
+      id: 'rev-spy-1',
+      account: 'REV',
+      symbol: 'SPY',
+      from: '2012-01-01',
+      to: '2019-12-31',
+      trials: 10,
+      isWeeks: 104,
+      oosWeeks: 52,
+    });
+    expect(review.status).toBe(201);
+    const { proposal, status } = review.body;
+    expect(['applied', 'pending']).toContain(status);
+    expect(proposal.oos.weeks).toBeGreaterThan(200);
+    expect(['auto-apply', 'apply-and-notify', 'needs-approval', 'human-decides']).toContain(proposal.tier);
+    if (!proposal.beatsBaseline) expect(proposal.summary).toMatch(/not beat the baseline/);
+    const proposed = rt.eventBridge.events.filter((e) => e.detailType === 'ParametersProposed');
+    expect(proposed.map((e) => (e.detail as { proposalId: string }).proposalId)).toContain('rev-spy-1');
+
+    if (status === 'pending') {
+      const decided = await call('POST', '/v1/parameter-proposals/rev-spy-1/decision', {
+        decision: 'reject',
+        actor: 'desk',
+        reason: 'keep the baseline this quarter',
+      });
+      expect(decided).toMatchObject({ status: 200, body: { status: 'rejected', decidedBy: 'desk' } });
+    }
+    const again = await call('POST', '/v1/parameter-proposals/rev-spy-1/decision', {
+      decision: 'approve',
+      actor: 'someone-else',
+      reason: 'too late',
+    });
+    expect(again.status).toBe(409);
+
+    const bad = await call('POST', '/v1/parameter-reviews', { account: 'ABC', symbol: 'SPY', trials: 5000 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['account', 'trials']),
+    );
+    expect((await call('POST', '/v1/parameter-reviews', { account: 'GEN', symbol: 'NOPE' })).status).toBe(
+      404,
+    );
+  }, 120_000);
+});
