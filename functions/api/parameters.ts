@@ -7,8 +7,6 @@
  * named person. Events: ParametersProposed, ParametersApproved (see src/core/tuning/events.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   decideProposal,
@@ -18,8 +16,8 @@ import {
   reviewParameters,
   validateReviewRequest,
 } from '../../src/core/tuning/review.ts';
-import { badRequest, HttpError, httpErrorHandler, json, parseJsonBody } from '../commons/http.ts';
-import { loadMarketData } from '../commons/market-data.ts';
+import { badRequest, HttpError, json, parseDecision, parseJsonBody, routedHandler } from '../commons/http.ts';
+import { loadMarketData } from '../commons/lake-inputs.ts';
 import { logger } from '../commons/observability.ts';
 import { eventPublisher, lazy, recordStore } from '../commons/ports.ts';
 
@@ -27,9 +25,6 @@ const MAX_BODY_BYTES = 16 * 1024;
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
 const proposals = recordStore<ProposalRecord>('parameter-proposal');
 const deps = lazy((): ReviewDeps => ({ proposals: proposals(), events: eventPublisher(), now: Date.now }));
-
-const caller = (event: APIGatewayProxyEventV2): string | undefined =>
-  (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam?.userArn;
 
 async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const id = event.pathParameters?.id ?? '';
@@ -63,26 +58,8 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
       return json(200, record);
     }
     case 'POST /v1/parameter-proposals/{id}/decision': {
-      const body = parseJsonBody(event, MAX_BODY_BYTES) as Record<string, unknown> | null;
-      if (body?.decision !== 'approve' && body?.decision !== 'reject')
-        throw badRequest('decision must be "approve" or "reject"', [
-          { path: 'decision', rule: 'enum', message: `got ${JSON.stringify(body?.decision)}` },
-        ]);
-      const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
-      if (reason.length < 3 || reason.length > 500)
-        throw badRequest('reason is required (3..500 characters)', [
-          { path: 'reason', rule: 'length', message: 'must be 3..500 characters' },
-        ]);
-      const actor = caller(event) ?? (typeof body.actor === 'string' && body.actor ? body.actor : undefined);
-      if (!actor)
-        throw badRequest('actor is required when the request is not signed', [
-          { path: 'actor', rule: 'required', message: 'name who decides' },
-        ]);
-      const outcome = await decideProposal(deps(), id, {
-        approve: body.decision === 'approve',
-        actor,
-        reason,
-      });
+      const decision = parseDecision(event, MAX_BODY_BYTES);
+      const outcome = await decideProposal(deps(), id, decision);
       if (!outcome) throw new HttpError(404, `no parameter proposal ${id}`);
       if (!outcome.decided)
         throw new HttpError(
@@ -96,14 +73,8 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
   }
 }
 
-export const handler = middy(async (event: APIGatewayProxyEventV2) => {
-  try {
-    return await route(event);
-  } catch (error) {
-    if (error instanceof ReviewRequestError)
-      throw badRequest(`invalid parameter review: ${error.message}`, error.issues);
-    throw error;
-  }
-})
-  .use(injectLambdaContext(logger))
-  .use(httpErrorHandler());
+export const handler = routedHandler(route, (error) =>
+  error instanceof ReviewRequestError
+    ? badRequest(`invalid parameter review: ${error.message}`, error.issues)
+    : error,
+);

@@ -7,15 +7,13 @@
  * The study service validates; its error codes become 404 / 400 / 409 here.
  */
 import { randomUUID } from 'node:crypto';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { defaultObjectives } from '../../src/core/optimise/objectives.ts';
 import { createStudy, type StudyServiceDeps, stopStudy } from '../../src/core/optimise/service.ts';
 import { type StoredTrial, StudyStoreError } from '../../src/core/optimise/store.ts';
 import { requiredEnv } from '../commons/env.ts';
-import { HttpError, httpErrorHandler, json, parseJsonBody } from '../commons/http.ts';
+import { HttpError, json, parseJsonBody, routedHandler } from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
 import { clients, lazy, studyStore } from '../commons/ports.ts';
 
@@ -96,12 +94,4 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
   }
 }
 
-export const handler = middy(async (event: APIGatewayProxyEventV2) => {
-  try {
-    return await route(event);
-  } catch (error) {
-    throw asHttpError(error);
-  }
-})
-  .use(injectLambdaContext(logger))
-  .use(httpErrorHandler());
+export const handler = routedHandler(route, asHttpError);

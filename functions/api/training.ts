@@ -7,9 +7,7 @@
  * The approver is the IAM caller (SigV4) when there is one, otherwise the body's `actor`.
  */
 import { randomUUID } from 'node:crypto';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { LearningError, TrainingRequestError } from '../../src/core/learning/index.ts';
 import {
@@ -20,7 +18,15 @@ import {
   TrainingStepError,
 } from '../../src/core/workflows/training.ts';
 import { requiredEnv } from '../commons/env.ts';
-import { badRequest, HttpError, httpErrorHandler, json, parseJsonBody } from '../commons/http.ts';
+import {
+  badRequest,
+  callerArn,
+  HttpError,
+  json,
+  parseDecision,
+  parseJsonBody,
+  routedHandler,
+} from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
 import { clients, recordStore } from '../commons/ports.ts';
 
@@ -28,9 +34,6 @@ const runs = recordStore<TrainingRun>('training-run');
 const approvals = recordStore<Approval>('approval');
 const MAX_BODY_BYTES = 64 * 1024;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
-
-const caller = (event: APIGatewayProxyEventV2): string | undefined =>
-  (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam?.userArn;
 
 const withoutToken = ({ token: _token, ...rest }: Approval) => rest;
 
@@ -47,7 +50,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
         ]);
       const { run, created } = await createTrainingRun({ runs: runs(), now: Date.now }, request, {
         id: runId,
-        requestedBy: caller(event) ?? 'anonymous',
+        requestedBy: callerArn(event) ?? 'anonymous',
       });
       await clients.sfn
         .send(
@@ -78,24 +81,10 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
       return json(200, withoutToken(approval));
     }
     case 'POST /v1/approvals/{id}': {
-      const body = parseJsonBody(event, MAX_BODY_BYTES) as Record<string, unknown> | null;
-      const decision = body?.decision;
-      if (decision !== 'approve' && decision !== 'reject')
-        throw badRequest('decision must be "approve" or "reject"', [
-          { path: 'decision', rule: 'enum', message: `got ${JSON.stringify(decision)}` },
-        ]);
-      const reason = typeof body?.reason === 'string' ? body.reason.trim() : '';
-      if (reason.length < 3 || reason.length > 500)
-        throw badRequest('reason is required (3..500 characters): it goes into the alias history', [
-          { path: 'reason', rule: 'length', message: 'must be 3..500 characters' },
-        ]);
-      const actor = caller(event) ?? (typeof body?.actor === 'string' && body.actor ? body.actor : undefined);
-      if (!actor)
-        throw badRequest('actor is required when the request is not signed', [
-          { path: 'actor', rule: 'required', message: 'name who decides' },
-        ]);
+      const { approve, actor, reason } = parseDecision(event);
+      const decision = approve ? 'approve' : 'reject';
       const { approval, decided } = await decideApproval({ approvals: approvals(), now: Date.now }, id, {
-        approve: decision === 'approve',
+        approve,
         actor,
         reason,
       });
@@ -124,17 +113,11 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
   }
 }
 
-export const handler = middy(async (event: APIGatewayProxyEventV2) => {
-  try {
-    return await route(event);
-  } catch (error) {
-    if (error instanceof TrainingRequestError)
-      throw badRequest(`invalid training request: ${error.message}`, error.issues);
-    if (error instanceof LearningError)
-      throw badRequest(error.message, [{ path: error.field, rule: error.rule, message: error.message }]);
-    if (error instanceof TrainingStepError) throw new HttpError(404, error.message);
-    throw error;
-  }
-})
-  .use(injectLambdaContext(logger))
-  .use(httpErrorHandler());
+export const handler = routedHandler(route, (error) => {
+  if (error instanceof TrainingRequestError)
+    return badRequest(`invalid training request: ${error.message}`, error.issues);
+  if (error instanceof LearningError)
+    return badRequest(error.message, [{ path: error.field, rule: error.rule, message: error.message }]);
+  if (error instanceof TrainingStepError) return new HttpError(404, error.message);
+  return error;
+});

@@ -2,7 +2,8 @@
  * HTTP plumbing shared by the API handlers: typed errors, JSON responses, and one middy error handler that
  * turns errors into responses (details for 4xx only; a 500 never echoes internal errors).
  */
-import type { MiddlewareObj } from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResultV2,
@@ -108,4 +109,59 @@ export function invalidQueryMessage(what: string, errors: readonly ValidationIss
   return errors.length === 1
     ? `invalid ${what} query: ${errors[0]!.path}: ${errors[0]!.message}`
     : `invalid ${what} query: ${errors.length} problems`;
+}
+
+/** The IAM caller of a SigV4-signed request (API Gateway's IAM authoriser), if any. */
+export function callerArn(event: APIGatewayProxyEventV2): string | undefined {
+  return (event.requestContext as { authorizer?: { iam?: { userArn?: string } } }).authorizer?.iam?.userArn;
+}
+
+/** A human decision on something waiting (an approval, a proposal). */
+export interface Decision {
+  readonly approve: boolean;
+  /** The IAM caller when the request is signed, else the body's `actor`. */
+  readonly actor: string;
+  readonly reason: string;
+}
+
+/**
+ * Parses `{ "decision": "approve" | "reject", "reason": "...", "actor"?: "..." }`; every problem is a 400
+ * naming the field. The reason is required: it goes into the history of what was decided.
+ */
+export function parseDecision(event: APIGatewayProxyEventV2, maxBytes = 16 * 1024): Decision {
+  const body = parseJsonBody(event, maxBytes) as Record<string, unknown> | null;
+  if (body?.decision !== 'approve' && body?.decision !== 'reject')
+    throw badRequest('decision must be "approve" or "reject"', [
+      { path: 'decision', rule: 'enum', message: `got ${JSON.stringify(body?.decision)}` },
+    ]);
+  const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+  if (reason.length < 3 || reason.length > 500)
+    throw badRequest('reason is required (3..500 characters): it is kept with the decision', [
+      { path: 'reason', rule: 'length', message: 'must be 3..500 characters' },
+    ]);
+  const actor = callerArn(event) ?? (typeof body.actor === 'string' && body.actor ? body.actor : undefined);
+  if (!actor)
+    throw badRequest('actor is required when the request is not signed', [
+      { path: 'actor', rule: 'required', message: 'name who decides' },
+    ]);
+  return { approve: body.decision === 'approve', actor, reason };
+}
+
+/**
+ * Wraps a router as an API handler: errors the router's domain throws become HttpErrors through
+ * `toHttpError` (return the error unchanged when it is not one of yours), then the shared error handler.
+ */
+export function routedHandler(
+  route: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>,
+  toHttpError: (error: unknown) => unknown = (e) => e,
+) {
+  return middy(async (event: APIGatewayProxyEventV2) => {
+    try {
+      return await route(event);
+    } catch (error) {
+      throw toHttpError(error);
+    }
+  })
+    .use(injectLambdaContext(logger))
+    .use(httpErrorHandler());
 }

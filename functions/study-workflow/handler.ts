@@ -2,7 +2,7 @@
  * The steps of the optimisation workflow (lib/stacks/optimisation-stack.ts), one function dispatching on
  * `step`: ask | evaluate | tell | report | fail. The logic lives in src/core/optimise/service.ts; this file
  * wires the DynamoDB study store, the objective registry and the market-data loader (S3, cached per
- * container, functions/commons/market-data.ts). Errors keep their names so the state machine's Retry/Catch can match them.
+ * container, functions/commons/lake-inputs.ts). Errors keep their names so the state machine's Retry/Catch can match them.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -17,7 +17,7 @@ import {
   type TellItem,
   tellBatch,
 } from '../../src/core/optimise/service.ts';
-import { loadMarketData } from '../commons/market-data.ts';
+import { loadDataset, loadMarketData } from '../commons/lake-inputs.ts';
 import { logger } from '../commons/observability.ts';
 import { lazy, studyStore } from '../commons/ports.ts';
 
@@ -61,7 +61,7 @@ async function run(event: StepEvent, context: Context): Promise<unknown> {
       const study = await d.store.getStudy(state.studyId);
       const peers = study.definition.pruner ? await loadTrials(d.store, state.studyId, 'complete') : [];
       const result = await evaluateTrial(d.objectives, study.definition, trial as never, {
-        context: { loadMarketData },
+        context: { loadMarketData, services: { loadDataset } },
         peers,
         // Leave a minute of the function's time for recording the result.
         timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - 60_000),

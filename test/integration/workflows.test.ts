@@ -200,6 +200,25 @@ describe('optimisation workflow (local Step Functions)', () => {
     expect(Object.keys(study.best.params)).toEqual(expect.arrayContaining(['deltaMin', 'deltaMax']));
   }, 180_000);
 
+  it("tunes a model on a training run's data set (model-training), cross-validating before its hold-out", async () => {
+    const run = (await call('GET', '/v1/training-runs/wm-first')).body;
+    await call('POST', '/v1/studies', {
+      id: 'tune-logistic',
+      name: 'logistic C on week-movement',
+      objective: 'model-training',
+      objectiveConfig: { datasetUri: run.dataset.uri, algorithm: 'logistic', split: { folds: 3 } },
+      budget: { maxTrials: 4 },
+      batchSize: 2,
+    });
+    const study = await until('study tune-logistic', async () => {
+      const r = await call('GET', '/v1/studies/tune-logistic');
+      return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : undefined;
+    });
+    expect(study).toMatchObject({ status: 'completed', counts: { complete: 4 } });
+    expect(study.best.values[0]).toBeGreaterThan(0);
+    expect(Object.keys(study.best.params)).toEqual(['C']);
+  }, 120_000);
+
   it('stops a study on request and refuses an unknown objective', async () => {
     const bad = await call('POST', '/v1/studies', { name: 'x', objective: 'nope', budget: { maxTrials: 5 } });
     expect(bad.status).toBe(400);

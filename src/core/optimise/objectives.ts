@@ -25,6 +25,8 @@ import {
   withTrialParams,
 } from '../backtest/index.ts';
 import { ACCOUNT_TYPES, type AccountType } from '../events/constants.ts';
+// model-training.ts imports ObjectiveError from here; the cycle is safe: it is used only inside functions.
+import { modelTrainingObjective } from './model-training.ts';
 import { PROBLEMS, type Problem } from './problems.ts';
 import type { FloatParam, Params, SearchSpace, SpaceSpec } from './space.ts';
 import type { Direction, Json } from './types.ts';
@@ -119,7 +121,11 @@ export class ObjectiveRegistry {
 
 /** The registry with every objective of this module (benchmarks and alluse-backtest). */
 export function defaultObjectives(): ObjectiveRegistry {
-  return new ObjectiveRegistry([...benchmarkObjectives(), alluseBacktestObjective()]);
+  return new ObjectiveRegistry([
+    ...benchmarkObjectives(),
+    alluseBacktestObjective(),
+    modelTrainingObjective(),
+  ]);
 }
 
 function noConfig(name: string): (config: unknown) => JsonObject {

@@ -62,7 +62,7 @@ function thrown(run: () => unknown): unknown {
 }
 
 describe('the registry', () => {
-  it('holds the benchmark functions and alluse-backtest by name', () => {
+  it('holds the benchmark functions, alluse-backtest and model-training by name', () => {
     // Act
     const names = defaultObjectives().names();
 
@@ -73,6 +73,7 @@ describe('the registry', () => {
       'branin',
       'dtlz2',
       'hartmann6',
+      'model-training',
       'rosenbrock5',
       'zdt1',
       'zdt2',

@@ -1,11 +1,12 @@
 /**
- * Daily bars and the aligned VIX of a symbol, read from the lake's reference/ prefix once per container
- * (the alluse-backtest objective and parameter reviews use them). Upload new symbols as
- * `reference/prices/<SYMBOL>.csv` (date,open,high,low,close[,adj_close],volume) next to
- * `reference/vix/vix-daily.csv`.
+ * Inputs read from the lake once per container: daily bars and the aligned VIX of a symbol from the
+ * reference/ prefix (the alluse-backtest objective and parameter reviews), and training data sets from
+ * datasets/ (the model-training objective). Upload new symbols as `reference/prices/<SYMBOL>.csv`
+ * (date,open,high,low,close[,adj_close],volume) next to `reference/vix/vix-daily.csv`.
  */
 import { S3ArtifactStore } from '../../src/adapters/s3-artifact-store.ts';
 import { alignVix, parsePriceCsv, parseVixCsv } from '../../src/core/backtest/index.ts';
+import type { Dataset } from '../../src/core/learning/index.ts';
 import type { MarketData } from '../../src/core/optimise/objectives.ts';
 import { requiredEnv } from './env.ts';
 import { clients, lazy } from './ports.ts';
@@ -39,6 +40,22 @@ export function loadMarketData({ symbol }: { readonly symbol: string }): Promise
     })();
     cached.catch(() => cache.delete(symbol));
     cache.set(symbol, cached);
+  }
+  return cached;
+}
+
+const datasets = new Map<string, Promise<Dataset>>();
+
+/** A training data set (the JSON the training workflow stores under datasets/), cached per container. */
+export function loadDataset(uri: string): Promise<Dataset> {
+  let cached = datasets.get(uri);
+  if (!cached) {
+    cached = objects()
+      .get(uri)
+      .then((bytes) => JSON.parse(new TextDecoder().decode(bytes)) as Dataset);
+    cached.catch(() => datasets.delete(uri));
+    datasets.clear(); // one data set per container is enough: a study tunes on one
+    datasets.set(uri, cached);
   }
   return cached;
 }
