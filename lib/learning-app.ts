@@ -120,6 +120,10 @@ export function buildLearningApp(app: App, options: BuildOptions = {}): Learning
       api.predictFunction,
       api.parametersFunction,
     ],
+    stateMachines: [
+      { name: 'training', stateMachine: learning.trainingStateMachine },
+      { name: 'study', stateMachine: optimisation.studyStateMachine },
+    ],
   });
 
   for (const [key, value] of Object.entries(config.tags)) Tags.of(app).add(key, value);

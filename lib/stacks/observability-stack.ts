@@ -7,6 +7,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  MathExpression,
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -17,6 +18,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config.ts';
 import { INGEST_METRICS_NAMESPACE, INGEST_SERVICE_NAME } from './ingestion-stack.ts';
@@ -44,6 +46,8 @@ export interface ObservabilityStackProps extends StackProps {
   readonly scheduleDeadLetterQueue: IQueue;
   readonly httpApi: HttpApi;
   readonly apiFunctions: readonly IFunction[];
+  /** The training and optimisation workflows: a failed or timed-out execution alarms. */
+  readonly stateMachines: readonly { readonly name: string; readonly stateMachine: IStateMachine }[];
 }
 
 /**
@@ -189,6 +193,26 @@ export class ObservabilityStack extends Stack {
         gt,
         'EventBridge could not deliver a scheduled analysis to its function',
       ),
+      ...Object.fromEntries(
+        props.stateMachines.map(({ name, stateMachine }) => [
+          `${name}WorkflowFailures`,
+          alarm(
+            `${name[0]!.toUpperCase()}${name.slice(1)}WorkflowFailuresAlarm`,
+            new MathExpression({
+              expression: 'failed + timedOut',
+              usingMetrics: {
+                failed: stateMachine.metricFailed({ period, statistic: 'Sum' }),
+                timedOut: stateMachine.metricTimedOut({ period, statistic: 'Sum' }),
+              },
+              period,
+              label: `${name} executions failed or timed out`,
+            }),
+            0,
+            gt,
+            `A ${name} workflow execution failed or timed out; its run or study records the reason`,
+          ),
+        ]),
+      ),
       api5xx: alarm(
         'Api5xxAlarm',
         props.httpApi.metricServerError({ period, statistic: 'Sum' }),
@@ -274,6 +298,21 @@ export class ObservabilityStack extends Stack {
         left: props.apiFunctions.map((fn) => fn.metricErrors({ period })),
         width: 12,
       }),
+    );
+    this.dashboard.addWidgets(
+      ...props.stateMachines.map(
+        ({ name, stateMachine }) =>
+          new GraphWidget({
+            title: `Workflow: ${name}`,
+            left: [
+              stateMachine.metricStarted({ period, statistic: 'Sum' }),
+              stateMachine.metricSucceeded({ period, statistic: 'Sum' }),
+              stateMachine.metricFailed({ period, statistic: 'Sum' }),
+            ],
+            right: [stateMachine.metricTime({ period, statistic: 'p90' })],
+            width: 12,
+          }),
+      ),
     );
   }
 }

@@ -65,10 +65,27 @@ describe('alarms', () => {
     },
   );
 
-  it('has exactly the ten alarms, all treating missing data as not breaching', () => {
+  it('alarms on failed or timed-out executions of both workflows', () => {
+    const alarms = Object.values(prod.templates.observability.findResources('AWS::CloudWatch::Alarm'));
+    const workflow = alarms.filter((a) =>
+      String(a.Properties.AlarmDescription).includes('workflow execution'),
+    );
+
+    expect(workflow).toHaveLength(2);
+    for (const a of workflow) {
+      const names = (a.Properties.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[])
+        .filter((m) => m.MetricStat)
+        .map((m) => m.MetricStat!.Metric.MetricName)
+        .sort();
+      expect(names).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+      expect(a.Properties.AlarmActions).toEqual([topicRef()]);
+    }
+  });
+
+  it('has exactly the twelve alarms, all treating missing data as not breaching', () => {
     const alarms = Object.values(prod.templates.observability.findResources('AWS::CloudWatch::Alarm'));
 
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(12);
     for (const alarm of alarms) expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
   });
 });
