@@ -23,7 +23,15 @@ import {
 } from '../../src/core/workflows/training.ts';
 import { requiredEnv } from '../commons/env.ts';
 import { logger } from '../commons/observability.ts';
-import { clients, eventPublisher, lazy, modelRegistry, recordStore, seriesStore } from '../commons/ports.ts';
+import {
+  clients,
+  eventPublisher,
+  experimentStore,
+  lazy,
+  modelRegistry,
+  recordStore,
+  seriesStore,
+} from '../commons/ports.ts';
 
 export const trainingRuns = recordStore<TrainingRun>('training-run');
 export const approvals = recordStore<Approval>('approval');
@@ -35,6 +43,7 @@ const deps = lazy(
     blobs: new S3ArtifactStore({ client: clients.s3 }),
     registry: modelRegistry(),
     events: eventPublisher(),
+    experiments: experimentStore(),
     get series() {
       return seriesStore();
     },

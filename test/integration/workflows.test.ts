@@ -78,6 +78,16 @@ describe('training workflow (local Step Functions)', () => {
     const version = await call('GET', '/v1/models/week-movement/versions/1');
     expect(version.body).toMatchObject({ runId: 'wm-first', datasetFingerprint: run.dataset.fingerprint });
     expect(version.body.artifactSha256).toMatch(/^[0-9a-f]{64}$/);
+    const tracked = await call(
+      'GET',
+      '/v1/experiments/week-movement/runs?sortBy=holdout.macro_f1&order=desc',
+    );
+    expect(tracked.body.runs).toHaveLength(2);
+    expect(tracked.body.runs[0].metrics['holdout.macro_f1']).toBeGreaterThanOrEqual(
+      tracked.body.runs[1].metrics['holdout.macro_f1'],
+    );
+    expect(tracked.body.runs[0]).toMatchObject({ status: 'completed', tags: { trainingRun: 'wm-first' } });
+    expect(tracked.body.runs[0].artifacts[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     const promoted = rt.eventBridge.events.filter((e) => e.detailType === 'ModelPromoted');
     expect(promoted.map((e) => (e.detail as { version: number }).version)).toEqual([1]);
 

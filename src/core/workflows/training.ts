@@ -6,6 +6,7 @@
  * predictions go to the lake and travel as URIs (a state is capped at 256 KB).
  */
 import { createHash } from 'node:crypto';
+import type { ExperimentStore, ParamValue } from '../experiments/index.ts';
 import {
   buildDataset,
   type CandidateResult,
@@ -46,6 +47,8 @@ export interface CandidateSummary {
   readonly fitMs?: number;
   readonly error?: string;
   readonly artifactUri?: string;
+  /** The candidate's experiment run (GET /v1/runs/{id}). */
+  readonly experimentRunId?: string;
 }
 
 /** A training run, as GET /v1/training-runs/{id} shows it. */
@@ -84,6 +87,8 @@ export interface TrainingDeps {
   readonly blobs: BlobStore;
   readonly registry: ModelRegistry;
   readonly events: EventPublisher;
+  /** Experiment tracking: every candidate becomes a run of the experiment named after the model. */
+  readonly experiments?: ExperimentStore;
   /** For `series` data sets. */
   readonly series?: TimeSeriesStore;
   /** The lake bucket: data sets under datasets/, artifacts under models/. */
@@ -239,6 +244,15 @@ export async function trainOne(
   const artifactBytes = jsonBytes(result.artifact);
   await deps.blobs.put(`${base}.json`, artifactBytes, 'application/json');
   await deps.blobs.put(`${base}.predictions.json`, jsonBytes(result.holdoutPredictions), 'application/json');
+  const sha = sha256(artifactBytes);
+  const experimentRunId = await track(deps, run, index, result.algorithm, result.params, {
+    metrics: {
+      ...prefixed('cv', result.cvMetrics.mean),
+      ...prefixed('holdout', result.holdoutMetrics),
+      fit_ms: Math.round(result.fitMs),
+    },
+    artifact: { name: 'model', uri: `${base}.json`, sha256: sha },
+  });
   return {
     index,
     algorithm: result.algorithm,
@@ -248,9 +262,53 @@ export async function trainOne(
     holdout: result.holdoutMetrics,
     fitMs: Math.round(result.fitMs),
     artifactUri: `${base}.json`,
-    sha256: sha256(artifactBytes),
+    sha256: sha,
     predictionsUri: `${base}.predictions.json`,
+    ...(experimentRunId ? { experimentRunId } : {}),
   };
+}
+
+const prefixed = (prefix: string, metrics: Readonly<Record<string, number>>) =>
+  Object.fromEntries(
+    Object.entries(metrics)
+      .filter(([, v]) => Number.isFinite(v))
+      .map(([k, v]) => [`${prefix}.${k}`, v]),
+  );
+
+/**
+ * Records a trained (or failed) candidate as an experiment run once it is done (its fit time is the
+ * `fit_ms` metric: the run itself is opened and closed at the end). Tracking is a record,
+ * not a step of its own: a retried train step may record the candidate twice (both runs say so in their
+ * tags), which is better than training twice to avoid it.
+ */
+async function track(
+  deps: TrainingDeps,
+  run: TrainingRun,
+  index: number,
+  algorithm: string,
+  params: Readonly<Record<string, unknown>>,
+  outcome: {
+    metrics?: Record<string, number>;
+    artifact?: { name: string; uri: string; sha256: string };
+    error?: string;
+  },
+): Promise<string | undefined> {
+  if (!deps.experiments) return undefined;
+  const scalar = (v: unknown): ParamValue =>
+    typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : JSON.stringify(v);
+  const tracked = await deps.experiments.startRun({
+    experiment: run.model,
+    params: { algorithm, ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, scalar(v)])) },
+    tags: { trainingRun: run.id, candidate: String(index), dataset: run.dataset?.fingerprint ?? 'unknown' },
+  });
+  if (outcome.metrics) await deps.experiments.logMetrics(tracked.id, outcome.metrics);
+  if (outcome.artifact) await deps.experiments.logArtifact(tracked.id, outcome.artifact);
+  await deps.experiments.finishRun(
+    tracked.id,
+    outcome.error ? 'failed' : 'completed',
+    outcome.error ? { error: outcome.error.slice(0, 1000) } : {},
+  );
+  return tracked.id;
 }
 
 /** Step "register": picks the best candidate on its cross-validation score and registers it (once per run). */
