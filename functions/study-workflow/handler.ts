@@ -70,9 +70,11 @@ async function run(event: StepEvent, context: Context): Promise<unknown> {
     }
     case 'tell': {
       const told = await tellBatch(d, state.studyId, state.results ?? []);
+      const generation = state.generation ?? 0;
       return {
         studyId: state.studyId,
-        generation: state.generation ?? 0,
+        generation,
+        nextGeneration: generation + 1,
         iteration: state.iteration ?? 0,
         told: told.outcomes.length,
       };

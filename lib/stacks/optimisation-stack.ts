@@ -111,13 +111,16 @@ export class OptimisationStack extends Stack {
     });
     const loop = new Choice(this, 'Done?')
       .when(Condition.booleanEquals('$.done', true), finish)
-      .when(Condition.numberGreaterThanEquals('$.iteration', ITERATIONS_PER_EXECUTION), continueAsNew)
       .when(Condition.isPresent('$.trials[0]'), evaluateAll)
       .otherwise(waitForOthers);
-    waitForOthers.next(ask);
+    // Checked before asking, never after: an ask reserves trials, which must be evaluated by this execution.
+    const next = new Choice(this, 'ContinueInNewExecution?')
+      .when(Condition.numberGreaterThanEquals('$.iteration', ITERATIONS_PER_EXECUTION), continueAsNew)
+      .otherwise(ask);
+    waitForOthers.next(next);
     ask.next(loop);
     evaluateAll.next(tell);
-    tell.next(ask);
+    tell.next(next);
 
     this.studyStateMachine = projectStateMachine(this, 'StudyWorkflow', {
       config,

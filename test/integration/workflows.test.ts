@@ -229,6 +229,36 @@ describe('optimisation workflow (local Step Functions)', () => {
     expect(Object.keys(study.best.params)).toEqual(['C']);
   }, 120_000);
 
+  it('continues a long study in a fresh execution (history limit) without losing or repeating a trial', async () => {
+    await call('POST', '/v1/studies', {
+      id: 'long-1',
+      name: 'one trial per iteration',
+      objective: 'branin',
+      sampler: { type: 'random' },
+      budget: { maxTrials: 155 },
+      batchSize: 1,
+    });
+    const study = await until(
+      'study long-1',
+      async () => {
+        const r = await call('GET', '/v1/studies/long-1');
+        return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : undefined;
+      },
+      150_000,
+    );
+
+    expect(study).toMatchObject({
+      status: 'completed',
+      reason: 'budget',
+      counts: { complete: 155, failed: 0 },
+    });
+    const executions = [...rt.stepFunctions.executions.values()].filter((e) => e.name.startsWith('long-1'));
+    expect(executions.map((e) => [e.name, e.status])).toEqual([
+      ['long-1', 'SUCCEEDED'],
+      ['long-1-g1', 'SUCCEEDED'],
+    ]);
+  }, 180_000);
+
   it('stops a study on request and refuses an unknown objective', async () => {
     const bad = await call('POST', '/v1/studies', { name: 'x', objective: 'nope', budget: { maxTrials: 5 } });
     expect(bad.status).toBe(400);
