@@ -4,8 +4,12 @@
  * weights restored. Training follows scikit-learn's MLPClassifier / MLPRegressor (Glorot-uniform init,
  * batch min(200, n), alpha 1e-4, validation 10 %, stop after more than `nIterNoChange` epochs without a
  * validation-score gain of `tol`), so the figures are comparable. Scale the inputs (pipeline).
+ * Speed: every buffer of a fit is allocated once, and the three products of each layer (forward, weight
+ * gradient, back-propagated delta) run in the register-blocked kernels of gemm.ts, which sum in the same order
+ * as the plain loops, so a seed gives the same weights as before they were introduced.
  */
 import { mulberry32, type Rng, randomInt } from '../random.ts';
+import { affine, backDelta, gemmTN } from './gemm.ts';
 import {
   argmaxLabels,
   checkClassTarget,
@@ -51,6 +55,9 @@ export interface MlpOptions {
 
 type Output = 'softmax' | 'logistic' | 'identity';
 
+const ADAM_B1 = 0.9;
+const ADAM_B2 = 0.999;
+
 interface Net {
   sizes: number[];
   W: Float64Array[];
@@ -63,23 +70,13 @@ function forward(net: Net, X: Float64Array, B: number, acts: Float64Array[], out
   for (let l = 0; l < L; l++) {
     const k = net.sizes[l] as number;
     const m = net.sizes[l + 1] as number;
-    const A = acts[l] as Float64Array;
     const Z = acts[l + 1] as Float64Array;
-    const W = net.W[l] as Float64Array;
-    const bias = net.b[l] as Float64Array;
-    for (let i = 0; i < B; i++) {
-      const zo = i * m;
-      for (let j = 0; j < m; j++) Z[zo + j] = bias[j] as number;
-      const ao = i * k;
-      for (let p = 0; p < k; p++) {
-        const a = A[ao + p] as number;
-        if (a === 0) continue;
-        const wo = p * m;
-        for (let j = 0; j < m; j++) Z[zo + j] = (Z[zo + j] as number) + a * (W[wo + j] as number);
-      }
-      if (l < L - 1) {
-        for (let j = 0; j < m; j++) if ((Z[zo + j] as number) < 0) Z[zo + j] = 0;
-      } else if (out === 'softmax') {
+    const hidden = l < L - 1;
+    affine(acts[l] as Float64Array, B, k, net.W[l] as Float64Array, m, net.b[l] as Float64Array, Z, hidden);
+    if (hidden) continue;
+    if (out === 'softmax') {
+      for (let i = 0; i < B; i++) {
+        const zo = i * m;
         let mx = Number.NEGATIVE_INFINITY;
         for (let j = 0; j < m; j++) mx = Math.max(mx, Z[zo + j] as number);
         let s = 0;
@@ -89,10 +86,113 @@ function forward(net: Net, X: Float64Array, B: number, acts: Float64Array[], out
           s += e;
         }
         for (let j = 0; j < m; j++) Z[zo + j] = (Z[zo + j] as number) / s;
-      } else if (out === 'logistic') {
-        for (let j = 0; j < m; j++) Z[zo + j] = 1 / (1 + Math.exp(-(Z[zo + j] as number)));
       }
+    } else if (out === 'logistic') {
+      for (let q = 0; q < B * m; q++) Z[q] = 1 / (1 + Math.exp(-(Z[q] as number)));
     }
+  }
+}
+
+/** Rows per forward pass when predicting (and scoring the validation rows). */
+const CHUNK = 256;
+
+/** Activation buffers for forward passes of up to CHUNK rows. */
+function chunkBuffers(sizes: readonly number[]): Float64Array[] {
+  return sizes.map((s) => new Float64Array(CHUNK * s));
+}
+
+/** Buffers of one fit, allocated once and reused by every batch. */
+interface Workspace {
+  /** Activations per layer (B x size); acts[0] is the batch input. */
+  acts: Float64Array[];
+  /** Loss gradients with respect to each layer's pre-activations (B x size). */
+  deltas: Float64Array[];
+  gW: Float64Array[];
+  gb: Float64Array[];
+  /** The batch's inputs (B x d) and encoded targets (B x nOut). */
+  xb: Float64Array;
+  tb: Float64Array;
+}
+
+/**
+ * Forward and backward pass over the first `bs` rows of `ws.xb` / `ws.tb`: fills `ws.gW` / `ws.gb` with the
+ * mean gradient (L2 term included) and returns the batch loss. Kept out of `train` so the optimiser compiles a
+ * small, stable function.
+ */
+function batchGradient(net: Net, ws: Workspace, bs: number, out: Output, alpha: number): number {
+  const { sizes } = net;
+  const L = net.W.length;
+  forward(net, ws.xb, bs, ws.acts, out);
+  const nOut = sizes[L] as number;
+  let loss =
+    outputDelta(ws.acts[L] as Float64Array, ws.tb, ws.deltas[L] as Float64Array, bs * nOut, out) / bs;
+  let pen = 0;
+  for (let l = L - 1; l >= 0; l--) {
+    const k = sizes[l] as number;
+    const m = sizes[l + 1] as number;
+    const A = ws.acts[l] as Float64Array;
+    const Dl = ws.deltas[l + 1] as Float64Array;
+    const W = net.W[l] as Float64Array;
+    gemmTN(A, Dl, bs, k, m, ws.gW[l] as Float64Array);
+    biasGradient(Dl, bs, m, ws.gb[l] as Float64Array);
+    pen = penaliseAndScale(W, ws.gW[l] as Float64Array, alpha, bs, pen);
+    if (l > 0) backDelta(Dl, W, A, bs, k, m, ws.deltas[l] as Float64Array);
+  }
+  loss += (0.5 * alpha * pen) / bs;
+  return loss;
+}
+
+/**
+ * D = Y - T (the output delta has that form for softmax + cross-entropy, logistic + cross-entropy and
+ * identity + half squared error); returns the summed loss of the `count` outputs.
+ */
+function outputDelta(Y: Float64Array, T: Float64Array, D: Float64Array, count: number, out: Output): number {
+  let loss = 0;
+  for (let q = 0; q < count; q++) {
+    const yv = Y[q] as number;
+    const tv = T[q] as number;
+    D[q] = yv - tv;
+    if (out === 'identity') loss += 0.5 * (yv - tv) ** 2;
+    else if (out === 'softmax') {
+      if (tv > 0) loss -= Math.log(Math.max(yv, 1e-300));
+    } else loss -= tv * Math.log(Math.max(yv, 1e-300)) + (1 - tv) * Math.log(Math.max(1 - yv, 1e-300));
+  }
+  return loss;
+}
+
+/** Gb = mean over the `bs` rows of D (bs x m). */
+function biasGradient(D: Float64Array, bs: number, m: number, Gb: Float64Array): void {
+  Gb.fill(0);
+  for (let i = 0; i < bs; i++) {
+    const dof = i * m;
+    for (let j = 0; j < m; j++) Gb[j] = (Gb[j] as number) + (D[dof + j] as number);
+  }
+  for (let j = 0; j < m; j++) Gb[j] = (Gb[j] as number) / bs;
+}
+
+/**
+ * G = (G + alpha W) / bs, the mean gradient with the L2 term; returns `pen` plus the squared weights (one
+ * running sum over all layers, as the loss has always been summed).
+ */
+function penaliseAndScale(W: Float64Array, G: Float64Array, alpha: number, bs: number, pen0: number): number {
+  let pen = pen0;
+  for (let q = 0; q < G.length; q++) {
+    const w = W[q] as number;
+    pen += w * w;
+    G[q] = ((G[q] as number) + alpha * w) / bs;
+  }
+  return pen;
+}
+
+/** One Adam update of the parameters P from their gradient G (moments M, V), step size already bias-corrected. */
+function adamStep(P: Float64Array, G: Float64Array, M: Float64Array, V: Float64Array, lrT: number): void {
+  for (let q = 0; q < P.length; q++) {
+    const g = G[q] as number;
+    const mq = ADAM_B1 * (M[q] as number) + (1 - ADAM_B1) * g;
+    const vq = ADAM_B2 * (V[q] as number) + (1 - ADAM_B2) * g * g;
+    M[q] = mq;
+    V[q] = vq;
+    P[q] = (P[q] as number) - (lrT * mq) / (Math.sqrt(vq) + 1e-8);
   }
 }
 
@@ -208,20 +308,21 @@ abstract class MlpBase {
     const L = net.W.length;
     const nTr = trainRows.length;
     const B = Math.min(o.batchSize ?? 200, nTr);
-    const acts: Float64Array[] = sizes.map((s) => new Float64Array(B * s));
-    const deltas: Float64Array[] = sizes.map((s) => new Float64Array(B * s));
-    const gW = net.W.map((w) => new Float64Array(w.length));
-    const gb = net.b.map((v) => new Float64Array(v.length));
+    const ws: Workspace = {
+      acts: sizes.map((s) => new Float64Array(B * s)),
+      deltas: sizes.map((s) => new Float64Array(B * s)),
+      gW: net.W.map((w) => new Float64Array(w.length)),
+      gb: net.b.map((v) => new Float64Array(v.length)),
+      xb: new Float64Array(B * d),
+      tb: new Float64Array(B * nOut),
+    };
+    const { gW, gb, xb, tb } = ws;
     const mW = net.W.map((w) => new Float64Array(w.length));
     const vW = net.W.map((w) => new Float64Array(w.length));
     const mb = net.b.map((v) => new Float64Array(v.length));
     const vb = net.b.map((v) => new Float64Array(v.length));
-    const xb = new Float64Array(B * d);
-    const tb = new Float64Array(B * nOut);
     const order = Int32Array.from(trainRows);
     let step = 0;
-    const b1 = 0.9;
-    const b2 = 0.999;
     let best = Number.NEGATIVE_INFINITY;
     let bestNet: Net | undefined;
     let noImprove = 0;
@@ -230,6 +331,7 @@ abstract class MlpBase {
     const Xv: Matrix = { rows: valRows.length, cols: d, data: new Float64Array(valRows.length * d) };
     for (let a = 0; a < valRows.length; a++)
       Xv.data.set(X.data.subarray((valRows[a] as number) * d, (valRows[a] as number) * d + d), a * d);
+    const valActs = chunkBuffers(sizes);
     let epoch = 0;
     for (; epoch < o.maxIter; epoch++) {
       for (let i = nTr - 1; i > 0; i--) {
@@ -243,95 +345,36 @@ abstract class MlpBase {
         const bs = Math.min(B, nTr - s);
         for (let a = 0; a < bs; a++) {
           const i = order[s + a] as number;
-          xb.set(X.data.subarray(i * d, i * d + d), a * d);
-          tb.set(T.subarray(i * nOut, i * nOut + nOut), a * nOut);
+          // Plain copies: a subarray view per row would allocate 2 * B objects per batch.
+          for (let c = 0; c < d; c++) xb[a * d + c] = X.data[i * d + c] as number;
+          for (let c = 0; c < nOut; c++) tb[a * nOut + c] = T[i * nOut + c] as number;
         }
-        forward(net, xb, bs, acts, out);
-        // Output delta (same form for softmax+CE, logistic+CE and identity+half squared error).
-        const Y = acts[L] as Float64Array;
-        const D = deltas[L] as Float64Array;
-        let loss = 0;
-        for (let q = 0; q < bs * nOut; q++) {
-          const yv = Y[q] as number;
-          const tv = tb[q] as number;
-          D[q] = yv - tv;
-          if (out === 'identity') loss += 0.5 * (yv - tv) ** 2;
-          else if (out === 'softmax') {
-            if (tv > 0) loss -= Math.log(Math.max(yv, 1e-300));
-          } else loss -= tv * Math.log(Math.max(yv, 1e-300)) + (1 - tv) * Math.log(Math.max(1 - yv, 1e-300));
-        }
-        loss /= bs;
-        let pen = 0;
-        for (let l = L - 1; l >= 0; l--) {
-          const k = sizes[l] as number;
-          const m = sizes[l + 1] as number;
-          const A = acts[l] as Float64Array;
-          const Dl = deltas[l + 1] as Float64Array;
-          const W = net.W[l] as Float64Array;
-          const G = gW[l] as Float64Array;
-          const Gb = gb[l] as Float64Array;
-          G.fill(0);
-          Gb.fill(0);
-          for (let i = 0; i < bs; i++) {
-            const ao = i * k;
-            const dof = i * m;
-            for (let p = 0; p < k; p++) {
-              const a = A[ao + p] as number;
-              if (a === 0) continue;
-              const go = p * m;
-              for (let j = 0; j < m; j++) G[go + j] = (G[go + j] as number) + a * (Dl[dof + j] as number);
-            }
-            for (let j = 0; j < m; j++) Gb[j] = (Gb[j] as number) + (Dl[dof + j] as number);
-          }
-          for (let q = 0; q < G.length; q++) {
-            const w = W[q] as number;
-            pen += w * w;
-            G[q] = ((G[q] as number) + o.alpha * w) / bs;
-          }
-          for (let j = 0; j < m; j++) Gb[j] = (Gb[j] as number) / bs;
-          if (l > 0) {
-            const Dp = deltas[l] as Float64Array;
-            for (let i = 0; i < bs; i++) {
-              const ao = i * k;
-              const dof = i * m;
-              for (let p = 0; p < k; p++) {
-                if ((A[ao + p] as number) <= 0) {
-                  Dp[ao + p] = 0;
-                  continue;
-                }
-                const wo = p * m;
-                let s2 = 0;
-                for (let j = 0; j < m; j++) s2 += (Dl[dof + j] as number) * (W[wo + j] as number);
-                Dp[ao + p] = s2;
-              }
-            }
-          }
-        }
-        loss += (0.5 * o.alpha * pen) / bs;
+        const loss = batchGradient(net, ws, bs, out, o.alpha);
         epochLoss += loss * bs;
         // Adam step.
         step++;
-        const lrT = (o.learningRate * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
+        const lrT = (o.learningRate * Math.sqrt(1 - ADAM_B2 ** step)) / (1 - ADAM_B1 ** step);
         for (let l = 0; l < L; l++) {
-          const pairs: [Float64Array, Float64Array, Float64Array, Float64Array][] = [
-            [net.W[l] as Float64Array, gW[l] as Float64Array, mW[l] as Float64Array, vW[l] as Float64Array],
-            [net.b[l] as Float64Array, gb[l] as Float64Array, mb[l] as Float64Array, vb[l] as Float64Array],
-          ];
-          for (const [P, G, M, V] of pairs)
-            for (let q = 0; q < P.length; q++) {
-              const g = G[q] as number;
-              const mq = b1 * (M[q] as number) + (1 - b1) * g;
-              const vq = b2 * (V[q] as number) + (1 - b2) * g * g;
-              M[q] = mq;
-              V[q] = vq;
-              P[q] = (P[q] as number) - (lrT * mq) / (Math.sqrt(vq) + 1e-8);
-            }
+          adamStep(
+            net.W[l] as Float64Array,
+            gW[l] as Float64Array,
+            mW[l] as Float64Array,
+            vW[l] as Float64Array,
+            lrT,
+          );
+          adamStep(
+            net.b[l] as Float64Array,
+            gb[l] as Float64Array,
+            mb[l] as Float64Array,
+            vb[l] as Float64Array,
+            lrT,
+          );
         }
       }
       epochLoss /= nTr;
       this.lossCurve.push(epochLoss);
       if (o.earlyStopping) {
-        const P = this.forwardAll(net, Xv, out);
+        const P = this.forwardAll(net, Xv, out, valActs);
         const sc = score(P, valRows);
         if (sc < best + o.tol) noImprove++;
         else noImprove = 0;
@@ -355,14 +398,17 @@ abstract class MlpBase {
     this.nIter = epoch;
   }
 
-  protected forwardAll(net: Net, X: Matrix, out: Output): Float64Array {
+  protected forwardAll(
+    net: Net,
+    X: Matrix,
+    out: Output,
+    acts: Float64Array[] = chunkBuffers(net.sizes),
+  ): Float64Array {
     const sizes = net.sizes;
     const nOut = sizes[sizes.length - 1] as number;
     const res = new Float64Array(X.rows * nOut);
-    const CH = 256;
-    const acts: Float64Array[] = sizes.map((s) => new Float64Array(CH * s));
-    for (let s = 0; s < X.rows; s += CH) {
-      const bs = Math.min(CH, X.rows - s);
+    for (let s = 0; s < X.rows; s += CHUNK) {
+      const bs = Math.min(CHUNK, X.rows - s);
       forward(net, X.data.subarray(s * X.cols, (s + bs) * X.cols), bs, acts, out);
       res.set((acts[sizes.length - 1] as Float64Array).subarray(0, bs * nOut), s * nOut);
     }
