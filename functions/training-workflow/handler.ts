@@ -1,6 +1,6 @@
 /**
  * The steps of the training workflow (lib/stacks/learning-stack.ts), one function dispatching on `step`:
- * prepare | train | register | compare | request-approval | promote | reject | fail.
+ * prepare | train | register | register-sagemaker | compare | request-approval | promote | reject | fail.
  * The logic is src/core/workflows/training.ts; this file wires its ports. Errors keep their names so the
  * state machine's Retry (TransientStoreError) and Catch can match them.
  */
@@ -14,6 +14,7 @@ import {
   prepareDataset,
   promote,
   registerBest,
+  registerSageMakerModel,
   reject,
   requestApproval,
   type TrainingDeps,
@@ -67,6 +68,8 @@ async function run(event: { step: string; state: State; token?: string }): Promi
       return trainOne(d, state);
     case 'register':
       return registerBest(d, state);
+    case 'register-sagemaker':
+      return registerSageMakerModel(d, state);
     case 'compare':
       return compareStep(d, state);
     case 'request-approval':

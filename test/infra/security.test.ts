@@ -48,6 +48,10 @@ const STAR_RESOURCE_ACTIONS = [
   // State machine X-Ray tracing also reads sampling rules, which have no resource-level permissions.
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',
+  // The SageMaker .sync integration reads the job's tags (read-only); CDK grants it on '*'.
+  'sagemaker:ListTags',
+  // SageMaker training jobs' metrics; limited to the /aws/sagemaker/ namespaces by condition.
+  'cloudwatch:PutMetricData',
 ];
 
 describe.each(NAMES)('%s', (name) => {

@@ -5,6 +5,7 @@
  * waits for a human and is approved through the API; bad requests; a study of a test function to its
  * budget, and a stopped study.
  */
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../scripts/local/runtime.ts';
 import { seedReferenceData } from '../../scripts/local/seed.ts';
@@ -12,9 +13,30 @@ import { seedReferenceData } from '../../scripts/local/seed.ts';
 let rt: LocalRuntime;
 let prices: string;
 let vix: string;
+/** What the SageMaker training state asked for (it cannot run here: a task override stands in for the job). */
+const sageMakerJobs: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  rt = await startLocalRuntime({ port: 0, runSchedules: false, retryIntervalScale: 0.01 });
+  rt = await startLocalRuntime({
+    port: 0,
+    runSchedules: false,
+    retryIntervalScale: 0.01,
+    taskOverrides: {
+      SageMakerTraining: async (input) => {
+        const job = input as { TrainingJobName: string; OutputDataConfig: { S3OutputPath: string } };
+        sageMakerJobs.push(job as unknown as Record<string, unknown>);
+        const key = `models/sagemaker/${job.TrainingJobName}/output/model.tar.gz`;
+        await rt.clients.s3.send(
+          new PutObjectCommand({ Bucket: rt.names.lake, Key: key, Body: 'a model.tar.gz stand-in' }),
+        );
+        return {
+          TrainingJobStatus: 'Completed',
+          ModelArtifacts: { S3ModelArtifacts: `s3://${rt.names.lake}/${key}` },
+          FinalMetricDataList: [{ MetricName: 'validation:mlogloss', Value: 1.25 }],
+        };
+      },
+    },
+  });
   const lake = rt.names.lake;
   [prices, vix] = (await seedReferenceData(rt.clients.s3, lake, ['SPY'])) as [string, string];
 }, 120_000);
@@ -147,6 +169,61 @@ describe('training workflow (local Step Functions)', () => {
     expect(alias.body.version).toBe(2);
     expect(alias.body.history.at(-1)).toMatchObject({ from: 1, to: 2, actor: 'alice' });
   }, 180_000);
+
+  it('trains with SageMaker built-in XGBoost when asked (job stood in for), registers it and waits for a human', async () => {
+    expect(
+      (
+        await call(
+          'POST',
+          '/v1/training-runs',
+          trainingRequest('wm-sagemaker', { sagemaker: { rounds: 50 } }),
+        )
+      ).status,
+    ).toBe(202);
+    const approval = await until('approval of wm-sagemaker', async () => {
+      const r = await call('GET', '/v1/approvals/wm-sagemaker');
+      return r.status === 200 ? r.body : undefined;
+    });
+
+    expect(sageMakerJobs).toHaveLength(1);
+    const job = sageMakerJobs[0] as {
+      TrainingJobName: string;
+      HyperParameters: Record<string, string>;
+      InputDataConfig: { ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }[];
+      ResourceConfig: { InstanceType: string };
+    };
+    expect(job.TrainingJobName).toBe('alluse-wm-sagemaker');
+    expect(job.HyperParameters).toMatchObject({ objective: 'multi:softprob', num_round: '50' });
+    expect(Number(job.HyperParameters.num_class)).toBeGreaterThan(2);
+    expect(job.ResourceConfig.InstanceType).toBe('ml.m5.xlarge');
+    const train = job.InputDataConfig.find((c) => c.ChannelName === 'train')!.DataSource.S3DataSource.S3Uri;
+    const csvObject = await rt.clients.s3.send(
+      new GetObjectCommand({
+        Bucket: rt.names.lake,
+        Key: `${train.replace(`s3://${rt.names.lake}/`, '')}train.csv`,
+      }),
+    );
+    const firstLine = (await csvObject.Body!.transformToString()).split('\n')[0]!;
+    expect(firstLine.split(',')).toHaveLength(10); // label + the 9 week-movement features, no header
+    expect(Number.isInteger(Number(firstLine.split(',')[0]))).toBe(true);
+
+    const version = await call('GET', `/v1/models/week-movement/versions/${approval.version}`);
+    expect(version.body).toMatchObject({
+      algorithm: 'sagemaker-xgboost',
+      runId: 'wm-sagemaker',
+      metrics: { 'validation.mlogloss': 1.25 },
+    });
+    await call('POST', '/v1/approvals/wm-sagemaker', {
+      decision: 'reject',
+      actor: 'alice',
+      reason: 'not yet',
+    });
+    const run = await until('run wm-sagemaker', async () => {
+      const r = await call('GET', '/v1/training-runs/wm-sagemaker');
+      return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : undefined;
+    });
+    expect(run).toMatchObject({ status: 'completed', outcome: 'rejected' });
+  }, 120_000);
 
   it('refuses a bad request with the field and the rule, and fails a run whose data is missing with the reason', async () => {
     const bad = await call('POST', '/v1/training-runs', { model: 'Bad Name', task: 'classification' });

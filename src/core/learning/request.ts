@@ -87,6 +87,20 @@ export interface TrainingRequest {
   readonly split: SplitSpec;
   readonly promotion: PromotionPolicy;
   readonly seed: number;
+  /**
+   * Train with SageMaker's built-in XGBoost instead of the Lambda candidates (models too large for a
+   * function). The run then always waits for a human: the workflow cannot score XGBoost's model.tar.gz
+   * on the hold-out itself, so the approver reads SageMaker's validation metrics.
+   */
+  readonly sagemaker?: SageMakerTraining;
+}
+
+/** The SageMaker branch's settings, with defaults applied. */
+export interface SageMakerTraining {
+  readonly instanceType: string;
+  readonly rounds: number;
+  readonly maxDepth: number;
+  readonly eta: number;
 }
 
 /** An invalid training request: `issues` lists every problem (path, rule, message). */
@@ -185,6 +199,15 @@ const requestSchema = z.strictObject({
     .partial()
     .optional(),
   seed: z.int().min(0).max(4_294_967_295).optional(),
+  sagemaker: z
+    .strictObject({
+      instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, custom('must be a SageMaker instance type like ml.m5.xlarge', 'pattern')),
+      rounds: z.int().min(1).max(10_000),
+      maxDepth: z.int().min(1).max(20),
+      eta: z.number().gt(0).max(1),
+    })
+    .partial()
+    .optional(),
 });
 
 type RawRequest = z.infer<typeof requestSchema>;
@@ -289,6 +312,16 @@ function complete(raw: RawRequest, issues: ValidationIssue[]): TrainingRequest |
       alias: raw.promotion?.alias ?? 'champion',
     },
     seed: raw.seed ?? 0,
+    ...(raw.sagemaker
+      ? {
+          sagemaker: {
+            instanceType: raw.sagemaker.instanceType ?? 'ml.m5.xlarge',
+            rounds: raw.sagemaker.rounds ?? 100,
+            maxDepth: raw.sagemaker.maxDepth ?? 6,
+            eta: raw.sagemaker.eta ?? 0.3,
+          },
+        }
+      : {}),
   };
 }
 

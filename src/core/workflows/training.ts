@@ -205,12 +205,118 @@ export async function prepareDataset(deps: TrainingDeps, runId: string) {
   const uri = `s3://${deps.bucket}/datasets/${request.model}/${runId}.json`;
   await deps.blobs.put(uri, jsonBytes(ds), 'application/json');
   run = await update(deps, run, { stage: 'training', dataset: { ...describeDataset(ds), uri } });
+  if (request.sagemaker) return prepareSageMaker(deps, run, ds, request.sagemaker);
   return {
     runId,
-    backend: 'lambda',
+    backend: 'lambda' as const,
     datasetUri: uri,
     candidates: request.candidates.map((c, index) => ({ index, ...c })),
   };
+}
+
+/** SageMaker's training job names: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$. */
+export function sageMakerJobName(runId: string): string {
+  return `alluse-${runId}`
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .slice(0, 63)
+    .replace(/-$/, '');
+}
+
+/**
+ * The SageMaker branch of "prepare": the rows before the hold-out (train) and the hold-out (validation) as
+ * the built-in XGBoost reads CSV: label first, no header, class labels as 0..k-1, missing values empty.
+ */
+async function prepareSageMaker(
+  deps: TrainingDeps,
+  run: TrainingRun,
+  ds: Dataset,
+  settings: NonNullable<TrainingRequest['sagemaker']>,
+) {
+  const { train, holdout } = holdoutSplit(ds, run.request.split.holdoutFraction, run.request.split);
+  const classes = ds.classes ?? [];
+  const label = (y: number) => (ds.task === 'classification' ? classes.indexOf(y) : y);
+  const toCsv = (part: Dataset) =>
+    part.X.map((row, i) => [label(part.y[i]!), ...row.map((v) => (v === null ? '' : v))].join(',')).join(
+      '\n',
+    );
+  const base = `s3://${deps.bucket}/datasets/${run.model}/${run.id}`;
+  await deps.blobs.put(`${base}/train/train.csv`, new TextEncoder().encode(toCsv(train)), 'text/csv');
+  await deps.blobs.put(
+    `${base}/validation/validation.csv`,
+    new TextEncoder().encode(toCsv(holdout)),
+    'text/csv',
+  );
+  const objective =
+    ds.task === 'regression' ? 'reg:squarederror' : classes.length > 2 ? 'multi:softprob' : 'binary:logistic';
+  return {
+    runId: run.id,
+    backend: 'sagemaker' as const,
+    jobName: sageMakerJobName(run.id),
+    instanceType: settings.instanceType,
+    trainUri: `${base}/train/`,
+    validationUri: `${base}/validation/`,
+    hyperparameters: {
+      objective,
+      num_round: String(settings.rounds),
+      max_depth: String(settings.maxDepth),
+      eta: String(settings.eta),
+      ...(objective === 'multi:softprob' ? { num_class: String(classes.length) } : {}),
+    },
+  };
+}
+
+/**
+ * Step "register-sagemaker": registers what the training job produced (model.tar.gz, hashed here) with
+ * SageMaker's final metrics, as challenger. The workflow cannot score XGBoost's artifact on the hold-out
+ * in Lambda, so the run always goes to a human next.
+ */
+export async function registerSageMakerModel(
+  deps: TrainingDeps,
+  input: {
+    runId: string;
+    hyperparameters: Record<string, string>;
+    sagemaker: {
+      ModelArtifacts: { S3ModelArtifacts: string };
+      FinalMetricDataList?: readonly { MetricName: string; Value: number }[];
+    };
+  },
+) {
+  let run = await mustGetRun(deps, input.runId);
+  if (run.version !== undefined) return { runId: run.id, version: run.version };
+  const artifactUri = input.sagemaker.ModelArtifacts.S3ModelArtifacts;
+  const bytes = await deps.blobs.get(artifactUri);
+  const metrics = Object.fromEntries(
+    (input.sagemaker.FinalMetricDataList ?? [])
+      .filter((m) => Number.isFinite(m.Value))
+      .map((m) => [m.MetricName.replace(/[^a-z0-9_.]/gi, '.').toLowerCase(), m.Value]),
+  );
+  const version = await deps.registry.registerVersion(run.model, {
+    artifactUri,
+    artifactSha256: sha256(bytes),
+    algorithm: 'sagemaker-xgboost',
+    params: input.hyperparameters,
+    metrics,
+    datasetFingerprint: run.dataset?.fingerprint ?? 'unknown',
+    codeVersion: deps.codeVersion,
+    runId: run.id,
+  });
+  await deps.registry.setAlias(run.model, 'challenger', version.version, {
+    reason: `trained on SageMaker by run ${run.id}`,
+    actor: 'training-workflow',
+  });
+  run = await update(deps, run, {
+    stage: 'deciding',
+    version: version.version,
+    comparison: {
+      decision: 'needs-approval',
+      confidence: 0,
+      reason:
+        'trained on SageMaker: the workflow cannot score model.tar.gz on the hold-out; compare its validation metrics',
+      metrics,
+    },
+  });
+  return { runId: run.id, version: version.version };
 }
 
 interface TrainedCandidate extends CandidateSummary {

@@ -69,6 +69,7 @@ const request = (uri: string, extra: Record<string, unknown> = {}) => ({
 /** prepare -> train each candidate -> register, as the state machine chains them. */
 async function trainAndRegister(deps: TrainingDeps, runId: string) {
   const prepared = await prepareDataset(deps, runId);
+  if (prepared.backend !== 'lambda') throw new Error('expected the Lambda backend');
   const results = [];
   for (const candidate of prepared.candidates)
     results.push(
