@@ -201,7 +201,12 @@ const requestSchema = z.strictObject({
   seed: z.int().min(0).max(4_294_967_295).optional(),
   sagemaker: z
     .strictObject({
-      instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, custom('must be a SageMaker instance type like ml.m5.xlarge', 'pattern')),
+      instanceType: z
+        .string()
+        .regex(
+          /^ml\.[a-z0-9]+\.[a-z0-9]+$/,
+          custom('must be a SageMaker instance type like ml.m5.xlarge', 'pattern'),
+        ),
       rounds: z.int().min(1).max(10_000),
       maxDepth: z.int().min(1).max(20),
       eta: z.number().gt(0).max(1),
