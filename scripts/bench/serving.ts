@@ -7,7 +7,9 @@
  *   2. With --handler: the real handler (functions/api/predict.ts) in this process against dynalite (registry)
  *      and s3rver (artifact and one prediction-log object per request), driven at a steady rate; p50/p99 of the
  *      handler's latency. This is the handler and its emulators, not the HTTP front of `npm start`.
- * Options: --rows N (timed single-row requests, default 5000), --handler, --rate R (req/s, default 50),
+ *   3. With --local-api: the local runtime of `npm start` (HTTP API, the handler in its worker container),
+ *      the same model registered in it, POST /v1/models/{name}/predict over HTTP at the same steady rate.
+ * Options: --rows N (timed single-row requests, default 5000), --handler, --local-api, --rate R (req/s, default 50),
  * --seconds S (default 10). Prints a table, then one JSON object as the last line.
  */
 import { parseArgs } from 'node:util';
@@ -21,6 +23,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '5000' },
     handler: { type: 'boolean', default: false },
+    'local-api': { type: 'boolean', default: false },
     rate: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '10' },
   },
@@ -125,6 +128,93 @@ async function inProcess() {
   };
 }
 
+/** Drives `call` at RATE requests/s for SECONDS (open loop: a slow answer does not delay the next request). */
+async function steadyLoad(
+  call: (row: number[]) => Promise<{ ms: number; status: number }>,
+  rows: readonly number[][],
+) {
+  for (let i = 0; i < 20; i++) await call(rows[i]!); // cold load, then warm
+  const samples: number[] = [];
+  const errors: number[] = [];
+  const interval = 1_000 / RATE;
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < RATE * SECONDS; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(
+      call(rows[50 + i]!).then(({ ms, status }) => {
+        samples.push(ms);
+        if (status !== 200) errors.push(status);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const s = summary(samples);
+  return {
+    rate: RATE,
+    seconds: SECONDS,
+    requests: samples.length,
+    errors: errors.length,
+    p50Ms: s.p50Us / 1_000,
+    p99Ms: s.p99Us / 1_000,
+    meanMs: s.meanUs / 1_000,
+  };
+}
+
+/** The forest's artifact bytes and a registry entry + champion alias pointing at it. */
+async function registerForest(
+  registry: import('../../src/core/registry/index.ts').ModelRegistry,
+  put: (key: string, bytes: Uint8Array) => Promise<string>,
+) {
+  const train = synthetic(2_000, 1);
+  const forest = new RandomForestClassifier({ nEstimators: 100, seed: 7 }).fit(fromRows(train.rows), train.y);
+  const bytes = new TextEncoder().encode(JSON.stringify(forest.toArtifact()));
+  const artifactUri = await put('models/bench-forest/forest.json', bytes);
+  await registry.registerVersion('bench-forest', {
+    artifactUri,
+    artifactSha256: await sha256Hex(bytes),
+    algorithm: 'random_forest_classifier',
+    params: {},
+    metrics: {},
+    datasetFingerprint: 'synthetic-10f-seed1',
+    codeVersion: 'bench',
+  });
+  await registry.setAlias('bench-forest', 'champion', 1, { reason: 'bench', actor: 'bench' });
+}
+
+/** The HTTP front of `npm start`: the local runtime, POST /v1/models/bench-forest/predict over HTTP. */
+async function throughLocalApi() {
+  const { startLocalRuntime } = await import('../local/runtime.ts');
+  const { DynamoDbModelRegistry } = await import('../../src/adapters/dynamodb-model-registry.ts');
+  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const rt = await startLocalRuntime({ port: 0, runSchedules: false });
+  try {
+    const documents = rt.names.tables.find((t) => t.includes('Storage-Documents'))!;
+    await registerForest(
+      new DynamoDbModelRegistry({ client: rt.clients.dynamodb, tableName: documents }),
+      async (key, bytes) => {
+        await rt.clients.s3.send(new PutObjectCommand({ Bucket: rt.names.lake, Key: key, Body: bytes }));
+        return `s3://${rt.names.lake}/${key}`;
+      },
+    );
+    const rows = synthetic(RATE * SECONDS + 50, 3).rows;
+    return await steadyLoad(async (row) => {
+      const t = performance.now();
+      const res = await fetch(`${rt.url}/v1/models/bench-forest/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ instances: [row] }),
+      });
+      await res.arrayBuffer();
+      return { ms: performance.now() - t, status: res.status };
+    }, rows);
+  } finally {
+    await rt.stop();
+  }
+}
+
 async function throughHandler() {
   const { startEmulators } = await import('../local/emulators.ts');
   const { createTablesForTest } = await import('../../test/support/dynamodb-tables.ts');
@@ -137,26 +227,13 @@ async function throughHandler() {
     const clients = createClients(emulators.env);
     const tables = await createTablesForTest(clients.dynamodb, 'bench-serving');
     await clients.s3.send(new CreateBucketCommand({ Bucket: 'bench-lake' }));
-    const train = synthetic(2_000, 1);
-    const forest = new RandomForestClassifier({ nEstimators: 100, seed: 7 }).fit(
-      fromRows(train.rows),
-      train.y,
+    await registerForest(
+      new DynamoDbModelRegistry({ client: clients.dynamodb, tableName: tables.documents }),
+      async (key, bytes) => {
+        await clients.s3.send(new PutObjectCommand({ Bucket: 'bench-lake', Key: key, Body: bytes }));
+        return `s3://bench-lake/${key}`;
+      },
     );
-    const bytes = new TextEncoder().encode(JSON.stringify(forest.toArtifact()));
-    await clients.s3.send(
-      new PutObjectCommand({ Bucket: 'bench-lake', Key: 'models/forest.json', Body: bytes }),
-    );
-    const registry = new DynamoDbModelRegistry({ client: clients.dynamodb, tableName: tables.documents });
-    await registry.registerVersion('bench-forest', {
-      artifactUri: 's3://bench-lake/models/forest.json',
-      artifactSha256: await sha256Hex(bytes),
-      algorithm: 'random_forest_classifier',
-      params: {},
-      metrics: {},
-      datasetFingerprint: 'synthetic-10f-seed1',
-      codeVersion: 'bench',
-    });
-    await registry.setAlias('bench-forest', 'champion', 1, { reason: 'bench', actor: 'bench' });
     process.env.DOCUMENTS_TABLE_NAME = tables.documents;
     process.env.LAKE_BUCKET_NAME = 'bench-lake';
     process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -176,34 +253,7 @@ async function throughHandler() {
       };
       return { ms: performance.now() - t, status: result.statusCode };
     };
-    for (let i = 0; i < 20; i++) await call(rows[i]!); // cold load, then warm
-    const samples: number[] = [];
-    const errors: number[] = [];
-    const interval = 1_000 / RATE;
-    const start = performance.now();
-    const pending: Promise<void>[] = [];
-    for (let i = 0; i < RATE * SECONDS; i++) {
-      const due = start + i * interval;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      pending.push(
-        call(rows[50 + i]!).then(({ ms, status }) => {
-          samples.push(ms);
-          if (status !== 200) errors.push(status);
-        }),
-      );
-    }
-    await Promise.all(pending);
-    const s = summary(samples);
-    return {
-      rate: RATE,
-      seconds: SECONDS,
-      requests: samples.length,
-      errors: errors.length,
-      p50Ms: s.p50Us / 1_000,
-      p99Ms: s.p99Us / 1_000,
-      meanMs: s.meanUs / 1_000,
-    };
+    return await steadyLoad(call, rows);
   } finally {
     await emulators.stop();
   }
@@ -230,6 +280,13 @@ if (values.handler) {
     `handler + dynalite + s3rver at ${handler.rate} req/s for ${handler.seconds} s: p50 ${handler.p50Ms.toFixed(1)} ms, p99 ${handler.p99Ms.toFixed(1)} ms, mean ${handler.meanMs.toFixed(1)} ms, ${handler.errors} non-200 of ${handler.requests}`,
   );
 }
+let localApi: Awaited<ReturnType<typeof throughLocalApi>> | undefined;
+if (values['local-api']) {
+  localApi = await throughLocalApi();
+  console.log(
+    `local API (npm start's HTTP front, worker container) at ${localApi.rate} req/s for ${localApi.seconds} s: p50 ${localApi.p50Ms.toFixed(1)} ms, p99 ${localApi.p99Ms.toFixed(1)} ms, mean ${localApi.meanMs.toFixed(1)} ms, ${localApi.errors} non-200 of ${localApi.requests}`,
+  );
+}
 console.log(
   JSON.stringify({
     benchmark: 'serving',
@@ -243,5 +300,6 @@ console.log(
     },
     agreement: local.agreement,
     ...(handler === undefined ? {} : { handler }),
+    ...(localApi === undefined ? {} : { localApi }),
   }),
 );
