@@ -68,7 +68,13 @@ if (!args.has('--no-seed')) {
 // The ALL-USE learning task through the real workflow: the week-movement classifier trained on SPY and
 // the VIX, registered, promoted and served; and a short study tuning the GEN account's protocol.
 if (!args.has('--no-seed')) {
-  const [pricesUri, vixUri] = await seedReferenceData(runtime.clients.s3, runtime.names.lake, ['SPY']);
+  const reference = await seedReferenceData(runtime.clients.s3, runtime.names.lake, ['SPY']);
+  const [pricesUri] = reference.pricesUris;
+  const { vixUri } = reference;
+  if (reference.source === 'synthetic')
+    log(
+      '../shared/data/prices is not next to this checkout: training and tuning on seeded synthetic prices instead',
+    );
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${runtime.url}${path}`, {
       method: 'POST',

@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { REFERENCE_KEYS } from '../../functions/commons/lake-inputs.ts';
 import type { AllUseEvent } from '../../src/core/events/index.ts';
-import { mulberry32 } from '../../src/core/random.ts';
+import { mulberry32, normal } from '../../src/core/random.ts';
 
 const ROOT_DIR = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -159,34 +160,75 @@ export function sampleEvents(now: number = Date.now()): AllUseEvent[] {
   return events;
 }
 
-/** The shared benchmark data, uploaded once to the local lake's reference/ prefix (prices and VIX). */
+/** The shared benchmark data (prices and VIX), when this checkout sits next to ../shared/data. */
 export const REFERENCE_DATA = {
-  prices: (symbol: string) => ({
-    file: resolve(ROOT_DIR, '..', 'shared', 'data', 'prices', 'lean', `${symbol}.csv`),
-    key: `reference/prices/${symbol}.csv`,
-  }),
-  vix: {
-    file: resolve(ROOT_DIR, '..', 'shared', 'data', 'prices', 'vix', 'vix-daily.csv'),
-    key: 'reference/vix/vix-daily.csv',
-  },
+  prices: (symbol: string) => resolve(ROOT_DIR, '..', 'shared', 'data', 'prices', 'lean', `${symbol}.csv`),
+  vix: resolve(ROOT_DIR, '..', 'shared', 'data', 'prices', 'vix', 'vix-daily.csv'),
 } as const;
 
 /**
+ * Seeded synthetic daily prices and VIX in the shared files' format (weekdays 2000-2021): a random walk whose
+ * volatility follows a mean-reverting process, and a VIX that tracks that volatility. For tests and for
+ * checkouts without ../shared/data; nothing is learned from it but the plumbing.
+ */
+export function syntheticReferenceCsv(seed = 1): { prices: string; vix: string } {
+  const rng = mulberry32(seed);
+  const prices = ['date,open,high,low,close,volume'];
+  const vix = ['DATE,OPEN,HIGH,LOW,CLOSE'];
+  let close = 100;
+  let vol = 0.012;
+  for (let t = Date.UTC(2000, 0, 3); t <= Date.UTC(2021, 11, 31); t += 86_400_000) {
+    const day = new Date(t).getUTCDay();
+    if (day === 0 || day === 6) continue;
+    vol = Math.min(0.06, Math.max(0.004, vol + 0.05 * (0.012 - vol) + normal(rng, 0, 0.0012)));
+    const open = close * Math.exp(normal(rng, 0, vol / 4));
+    close = open * Math.exp(normal(rng, 0.0003, vol));
+    const high = Math.max(open, close) * (1 + Math.abs(normal(rng, 0, vol / 3)));
+    const low = Math.min(open, close) * (1 - Math.abs(normal(rng, 0, vol / 3)));
+    const date = new Date(t).toISOString().slice(0, 10);
+    prices.push(
+      [date, open, high, low, close].map((v) => (typeof v === 'number' ? v.toFixed(4) : v)).join(',') +
+        ',1000000',
+    );
+    const level = Math.max(9, vol * Math.sqrt(252) * 110 + normal(rng, 0, 0.8));
+    vix.push(
+      [date, level, level, level, level].map((v) => (typeof v === 'number' ? v.toFixed(2) : v)).join(','),
+    );
+  }
+  return { prices: `${prices.join('\n')}\n`, vix: `${vix.join('\n')}\n` };
+}
+
+/**
  * Uploads daily prices of `symbols` and the VIX to the lake (reference/), where the training workflow's
- * week-movement data set and the alluse-backtest objective read them. Missing files are an error naming them.
+ * week-movement data set, the alluse-backtest objective and parameter reviews read them: the shared data when
+ * it is there (`source: 'auto'`, the default), else (or with `source: 'synthetic'`) seeded synthetic series.
  */
 export async function seedReferenceData(
   s3: S3Client,
   bucket: string,
   symbols: readonly string[],
-): Promise<string[]> {
-  const items = [...symbols.map((s) => REFERENCE_DATA.prices(s)), REFERENCE_DATA.vix];
-  for (const { file, key } of items) {
-    if (!existsSync(file))
-      throw new Error(`reference data ${file} is missing (see ../shared/data/README.md)`);
-    await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file), ContentType: 'text/csv' }),
+  options: { readonly source?: 'auto' | 'shared' | 'synthetic' } = {},
+): Promise<{ pricesUris: string[]; vixUri: string; source: 'shared' | 'synthetic' }> {
+  const wanted = options.source ?? 'auto';
+  const haveShared =
+    existsSync(REFERENCE_DATA.vix) && symbols.every((s) => existsSync(REFERENCE_DATA.prices(s)));
+  if (wanted === 'shared' && !haveShared)
+    throw new Error(`reference data is missing under ${resolve(ROOT_DIR, '..', 'shared', 'data', 'prices')}`);
+  const source = wanted === 'synthetic' || !haveShared ? 'synthetic' : 'shared';
+  const put = (key: string, body: Buffer | string) =>
+    s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/csv' }));
+  const pricesUris: string[] = [];
+  for (const [i, symbol] of symbols.entries()) {
+    const key = REFERENCE_KEYS.prices(symbol);
+    await put(
+      key,
+      source === 'shared' ? readFileSync(REFERENCE_DATA.prices(symbol)) : syntheticReferenceCsv(i + 1).prices,
     );
+    pricesUris.push(`s3://${bucket}/${key}`);
   }
-  return items.map((i) => `s3://${bucket}/${i.key}`);
+  await put(
+    REFERENCE_KEYS.vix,
+    source === 'shared' ? readFileSync(REFERENCE_DATA.vix) : syntheticReferenceCsv(1).vix,
+  );
+  return { pricesUris, vixUri: `s3://${bucket}/${REFERENCE_KEYS.vix}`, source };
 }

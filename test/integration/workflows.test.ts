@@ -38,7 +38,10 @@ beforeAll(async () => {
     },
   });
   const lake = rt.names.lake;
-  [prices, vix] = (await seedReferenceData(rt.clients.s3, lake, ['SPY'])) as [string, string];
+  // Synthetic prices: the suite must not depend on data outside the repository.
+  const seeded = await seedReferenceData(rt.clients.s3, lake, ['SPY'], { source: 'synthetic' });
+  prices = seeded.pricesUris[0]!;
+  vix = seeded.vixUri;
 }, 120_000);
 
 afterAll(async () => {
