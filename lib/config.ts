@@ -94,8 +94,24 @@ export interface StageConfig {
   readonly alarms: AlarmConfig;
   /** Recurring analyses (anomaly scans over platform metrics) run by EventBridge schedules. */
   readonly scheduledAnalyses: readonly ScheduledAnalysisConfig[];
+  /** Model serving (POST /v1/models/{name}/predict). */
+  readonly serving: ServingStageConfig;
   /** Tags applied to every resource of the stage. */
   readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * How models are served. Models not listed are Lambda-hosted (artifact from S3). A SageMaker-hosted model
+ * names its endpoint: `{ host: 'sagemaker', endpointName, timeoutMs?, retries?, backoffMs?, fallbackAlias?,
+ * breaker? }` (validated at synth by parseServingConfig in src/core/serving/predictor.ts; the predict function
+ * may invoke exactly these endpoints).
+ */
+export interface ServingStageConfig {
+  readonly models: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Run the `challenger` alias in shadow (logged, never returned). */
+  readonly shadow: boolean;
+  /** How long an alias lookup is cached per container: an alias move is served within this time. */
+  readonly aliasTtl: Duration;
 }
 
 /** Anything with CDK context: an App, a Stack or a Node. */
@@ -156,6 +172,7 @@ const DEFAULTS: Record<Stage, StageDefaults> = {
       },
     ],
     api: { throttlingRateLimit: 50, throttlingBurstLimit: 100 },
+    serving: { models: {}, shadow: true, aliasTtl: Duration.seconds(30) },
     alarms: {
       captureRateMin: 0.95,
       quarantinedMax: 100,
@@ -217,6 +234,7 @@ const DEFAULTS: Record<Stage, StageDefaults> = {
       },
     ],
     api: { throttlingRateLimit: 500, throttlingBurstLimit: 1000 },
+    serving: { models: {}, shadow: true, aliasTtl: Duration.seconds(30) },
     alarms: {
       captureRateMin: 0.99,
       quarantinedMax: 50,
@@ -245,8 +263,25 @@ function pick<T extends string>(
   );
 }
 
+/** The `servingModels` context (a JSON object, or its text from `-c servingModels='{...}'`), if given. */
+function servingModels(ctx: ContextSource): ServingStageConfig['models'] | undefined {
+  let raw = ctx.tryGetContext('servingModels');
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch (error) {
+      throw new Error(`CDK context "servingModels" must be a JSON object: ${(error as Error).message}`);
+    }
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error('CDK context "servingModels" must be a JSON object of model name -> hosting');
+  return raw as ServingStageConfig['models'];
+}
+
 /**
- * Builds the stage configuration from CDK context (`stage`, `seriesStore`, `apiAuth`) and the environment.
+ * Builds the stage configuration from CDK context (`stage`, `seriesStore`, `apiAuth`, `servingModels`) and the
+ * environment.
  *
  * @example
  * const config = loadStageConfig(app); // `npx cdk synth -c stage=prod -c seriesStore=dynamodb`
@@ -260,13 +295,15 @@ export function loadStageConfig(ctx: ContextSource, env: NodeJS.ProcessEnv = pro
   if (apiAuth === 'none' && stage !== 'dev') {
     throw new Error(`CDK context "apiAuth" may be 'none' only with stage 'dev'; stage is '${stage}'`);
   }
+  const defaults = DEFAULTS[stage];
   return {
     stage,
     env: { account: env.CDK_DEFAULT_ACCOUNT || undefined, region: env.CDK_DEFAULT_REGION || undefined },
     seriesStore,
     apiAuth,
     tags: { project: 'all-use-learning', stage },
-    ...DEFAULTS[stage],
+    ...defaults,
+    serving: { ...defaults.serving, models: servingModels(ctx) ?? defaults.serving.models },
   };
 }
 

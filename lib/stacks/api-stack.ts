@@ -12,11 +12,13 @@ import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { parseServingConfig } from '../../src/core/serving/index.ts';
 import type { StageConfig } from '../config.ts';
 import { acknowledge } from '../constructs/nag.ts';
 import { ProjectFunction } from '../constructs/project-function.ts';
@@ -174,8 +176,27 @@ export class ApiStack extends Stack {
       description:
         'POST /v1/models/{name}/predict: Lambda-hosted models from S3, SageMaker endpoints, shadow',
       memorySize: 1769,
-      environment: { POWERTOOLS_SERVICE_NAME: 'api-predict', SHADOW: 'true' },
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'api-predict',
+        SHADOW: String(config.serving.shadow),
+        MODEL_ALIAS_TTL_MS: String(config.serving.aliasTtl.toMilliseconds()),
+      },
     });
+    // Validated now, so a bad serving config fails `cdk synth` rather than the first prediction.
+    const serving = parseServingConfig(config.serving.models);
+    if (Object.keys(serving).length > 0)
+      this.predictFunction.setEnv('SERVING_CONFIG', JSON.stringify(serving));
+    const endpoints = Object.values(serving).flatMap((m) => (m.host === 'sagemaker' ? [m.endpointName] : []));
+    if (endpoints.length > 0) {
+      this.predictFunction.executionRole.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['sagemaker:InvokeEndpoint'],
+          resources: endpoints.map((name) =>
+            this.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: name.toLowerCase() }),
+          ),
+        }),
+      );
+    }
     this.predictFunction
       .bindTable(props.documentsTable, 'DOCUMENTS_TABLE_NAME', 'read')
       .bindBucketPrefixes(props.lake, 'LAKE_BUCKET_NAME', {

@@ -139,3 +139,35 @@ describe('route functions have only the rights their route needs', () => {
     expect(JSON.stringify(statements)).toContain('/index/byKind');
   });
 });
+
+describe('model serving config', () => {
+  it('lets the predict function invoke exactly the SageMaker endpoints the stage config names', () => {
+    const app = synthLearningApp({
+      servingModels: JSON.stringify({
+        'big-model': { host: 'sagemaker', endpointName: 'big-model-prod', fallbackAlias: 'champion' },
+      }),
+    });
+    const statements = statementsOf(app.templates.api, app.stacks.api, app.stacks.api.predictFunction);
+    const invoke = statements.filter((st) => actionsOf([st]).includes('sagemaker:InvokeEndpoint'));
+
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(invoke[0]!.Resource)).toContain(':endpoint/big-model-prod');
+    const fn = app.templates.api.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'api-predict' } } },
+    });
+    const env = Object.values(fn)[0]!.Properties.Environment.Variables;
+    expect(JSON.parse(env.SERVING_CONFIG)['big-model']).toMatchObject({
+      host: 'sagemaker',
+      endpointName: 'big-model-prod',
+    });
+    expect(env).toMatchObject({ SHADOW: 'true', MODEL_ALIAS_TTL_MS: '30000' });
+  });
+
+  it('grants no SageMaker access when every model is Lambda-hosted, and refuses a bad config at synth', () => {
+    const statements = statementsOf(dev.templates.api, dev.stacks.api, dev.stacks.api.predictFunction);
+    expect(actionsOf(statements).filter((a) => a.startsWith('sagemaker:'))).toEqual([]);
+    expect(() =>
+      synthLearningApp({ servingModels: JSON.stringify({ m1: { host: 'sagemaker', endpointName: '' } }) }),
+    ).toThrow(/SERVING_CONFIG\.m1\.endpointName/);
+  });
+});
