@@ -1,6 +1,7 @@
 /**
  * Parameter reviews of the ALL-USE protocol (walk-forward tuning judged out of sample):
  *   POST /v1/parameter-reviews                 runs a review now (bounded work) and records the proposal
+ *   GET  /v1/parameter-proposals?limit=&cursor=   newest first
  *   GET  /v1/parameter-proposals/{id}          the proposal: params, OOS metrics against the baseline, tier
  *   POST /v1/parameter-proposals/{id}/decision { "decision": "approve" | "reject", "reason": "..." }
  * Proposals that the oversight tiers apply automatically are `applied` at once; the others wait for a
@@ -16,7 +17,15 @@ import {
   reviewParameters,
   validateReviewRequest,
 } from '../../src/core/tuning/review.ts';
-import { badRequest, HttpError, json, parseDecision, parseJsonBody, routedHandler } from '../commons/http.ts';
+import {
+  badRequest,
+  HttpError,
+  json,
+  listPage,
+  parseDecision,
+  parseJsonBody,
+  routedHandler,
+} from '../commons/http.ts';
 import { loadMarketData } from '../commons/lake-inputs.ts';
 import { logger } from '../commons/observability.ts';
 import { eventPublisher, lazy, recordStore } from '../commons/ports.ts';
@@ -52,6 +61,8 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
       });
       return json(created ? 201 : 200, record);
     }
+    case 'GET /v1/parameter-proposals':
+      return json(200, await listPage(proposals(), event));
     case 'GET /v1/parameter-proposals/{id}': {
       const record = await proposals().get(id);
       if (!record) throw new HttpError(404, `no parameter proposal ${id}`);

@@ -1,6 +1,7 @@
 /**
  * Training runs and approvals:
  *   POST /v1/training-runs           validates the request, records the run, starts the workflow (202)
+ *   GET  /v1/training-runs?limit=&cursor=   newest first
  *   GET  /v1/training-runs/{id}      stage, candidates, version, comparison, outcome or error
  *   GET  /v1/approvals/{id}          a pending (or decided) approval, without its task token
  *   POST /v1/approvals/{id}          { "decision": "approve" | "reject", "reason": "..." } answers the workflow
@@ -23,6 +24,7 @@ import {
   callerArn,
   HttpError,
   json,
+  listPage,
   parseDecision,
   parseJsonBody,
   routedHandler,
@@ -70,6 +72,8 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
         links: { self: `/v1/training-runs/${runId}` },
       });
     }
+    case 'GET /v1/training-runs':
+      return json(200, await listPage(runs(), event));
     case 'GET /v1/training-runs/{id}': {
       const run = await runs().get(id);
       if (!run) throw new HttpError(404, `no training run ${id}`);

@@ -11,6 +11,12 @@ import type {
 } from 'aws-lambda';
 import type { ValidationIssue } from '../../src/core/events/index.ts';
 import { parseInstant } from '../../src/core/series/index.ts';
+import {
+  type RecordPage,
+  type RecordStore,
+  RecordStoreError,
+  type StatusRecord,
+} from '../../src/core/workflows/records.ts';
 import { logger } from './observability.ts';
 
 /** An error that maps to an HTTP status; `errors` lists field-level problems for the client. */
@@ -164,4 +170,26 @@ export function routedHandler(
   })
     .use(injectLambdaContext(logger))
     .use(httpErrorHandler());
+}
+
+/**
+ * One page of a workflow record store for `?limit=&cursor=` (newest first); a bad limit or cursor is a 400
+ * naming it.
+ */
+export async function listPage<T extends StatusRecord>(
+  store: RecordStore<T>,
+  event: APIGatewayProxyEventV2,
+): Promise<RecordPage<T>> {
+  const q = event.queryStringParameters ?? {};
+  const limit = q.limit === undefined ? undefined : Number(q.limit);
+  try {
+    return await store.list({
+      ...(limit !== undefined ? { limit } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+    });
+  } catch (error) {
+    if (error instanceof RecordStoreError)
+      throw badRequest(error.message, [{ path: error.field, rule: 'invalid', message: error.message }]);
+    throw error;
+  }
 }

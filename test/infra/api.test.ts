@@ -25,11 +25,13 @@ describe('HTTP API', () => {
       'GET /v1/models/{name}/aliases/{alias}',
       'GET /v1/models/{name}/versions',
       'GET /v1/models/{name}/versions/{version}',
+      'GET /v1/parameter-proposals',
       'GET /v1/parameter-proposals/{id}',
       'GET /v1/runs/{id}',
       'GET /v1/series',
       'GET /v1/studies/{id}',
       'GET /v1/studies/{id}/trials',
+      'GET /v1/training-runs',
       'GET /v1/training-runs/{id}',
       'POST /v1/analyses',
       'POST /v1/approvals/{id}',
@@ -66,7 +68,7 @@ describe('HTTP API', () => {
   it("leaves routes open only when dev asks for apiAuth 'none'", () => {
     const routes = Object.values(devOpen.templates.api.findResources('AWS::ApiGatewayV2::Route'));
 
-    expect(routes).toHaveLength(22);
+    expect(routes).toHaveLength(24);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('NONE');
   });
 });

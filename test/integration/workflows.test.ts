@@ -168,6 +168,10 @@ describe('training workflow (local Step Functions)', () => {
       return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : undefined;
     });
     expect(run).toMatchObject({ status: 'completed', outcome: 'promoted', approval: { actor: 'alice' } });
+    const listed = await call('GET', '/v1/training-runs?limit=1');
+    expect(listed.body.records.map((r: { id: string }) => r.id)).toEqual(['wm-second']);
+    expect(listed.body.cursor).toBeDefined();
+    expect((await call('GET', '/v1/training-runs?limit=0')).status).toBe(400);
     const alias = await call('GET', '/v1/models/week-movement/aliases/champion');
     expect(alias.body.version).toBe(2);
     expect(alias.body.history.at(-1)).toMatchObject({ from: 1, to: 2, actor: 'alice' });
