@@ -62,6 +62,8 @@ export interface TrainingRun extends StatusRecord {
   readonly dataset?: ReturnType<typeof describeDataset> & { readonly uri: string };
   readonly candidates?: readonly CandidateSummary[];
   readonly version?: number;
+  /** The registered candidate's hold-out predictions (what the champion comparison reads). */
+  readonly predictionsUri?: string;
   readonly comparison?: Readonly<Record<string, unknown>>;
   /** promoted | rejected | first-version, once completed. */
   readonly outcome?: string;
@@ -443,7 +445,9 @@ export async function registerBest(
   const summaries: CandidateSummary[] = trained.map(
     ({ params: _p, sha256: _s, predictionsUri: _u, ...s }) => s,
   );
-  if (run.version !== undefined) return { runId: run.id, version: run.version };
+  // A retried step (the first attempt registered, then its answer was lost) must not register twice.
+  if (run.version !== undefined && run.predictionsUri !== undefined)
+    return { runId: run.id, version: run.version, predictionsUri: run.predictionsUri };
   // selectBest reads cvMetrics.mean and status; the rest of a CandidateResult is not needed for the choice.
   const asResults = trained.map((t) =>
     t.status === 'ok'
@@ -482,7 +486,12 @@ export async function registerBest(
     reason: `trained by run ${run.id}`,
     actor: 'training-workflow',
   });
-  run = await update(deps, run, { stage: 'comparing', candidates: summaries, version: version.version });
+  run = await update(deps, run, {
+    stage: 'comparing',
+    candidates: summaries,
+    version: version.version,
+    predictionsUri: chosen.predictionsUri!,
+  });
   return { runId: run.id, version: version.version, predictionsUri: chosen.predictionsUri! };
 }
 

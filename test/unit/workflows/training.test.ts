@@ -85,6 +85,9 @@ describe('training workflow steps', () => {
     await createTrainingRun(deps, request('s3://lake/reference/toy.csv'), { id: 'r1', requestedBy: 'test' });
 
     const registered = await trainAndRegister(deps, 'r1');
+    // A retried register step (its first answer lost) returns the same version, registering nothing more.
+    const retried = await registerBest(deps, { runId: 'r1', results: [] });
+    expect(retried).toEqual(registered);
     const compared = await compareStep(deps, { runId: 'r1', predictionsUri: registered.predictionsUri! });
     await promote(deps, { runId: 'r1' });
 
