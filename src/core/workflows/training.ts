@@ -582,6 +582,9 @@ export async function promote(
 ) {
   const run = await mustGetRun(deps, input.runId);
   const alias = run.request.promotion.alias;
+  // A retry after a promotion whose answer was lost: done already, and ModelPromoted was published once.
+  if (run.status === 'completed' && (run.outcome === 'promoted' || run.outcome === 'first-version'))
+    return { runId: run.id, model: run.model, version: run.version!, alias, outcome: 'promoted' };
   let previous: number | null = null;
   try {
     previous = (await deps.registry.getAlias(run.model, alias)).version;
@@ -632,6 +635,7 @@ export async function reject(
   input: { runId: string; approval?: { approved: boolean; actor: string; reason: string } },
 ) {
   const run = await mustGetRun(deps, input.runId);
+  if (run.status === 'completed' && run.outcome === 'rejected') return { runId: run.id, outcome: 'rejected' };
   await update(deps, run, {
     status: 'completed',
     stage: 'done',
