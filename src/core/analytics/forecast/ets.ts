@@ -2,7 +2,9 @@
  * Exponential smoothing in state-space form, ETS(error, trend, season) of Hyndman, Koehler, Ord & Snyder
  * (2008): additive or multiplicative error, none / additive / additive-damped trend, none / additive /
  * multiplicative season. Parameters by maximum likelihood (Nelder-Mead on logistic-transformed smoothing
- * parameters with the "usual" bounds of R's forecast::ets, plus the initial level and slope); initial seasonal
+ * parameters with the "usual" bounds of R's forecast::ets, plus the initial level and slope; for the additive-error
+ * models without season, which SES, Holt, Damped and Theta use, the initial states are solved in closed form
+ * inside each evaluation instead, see profiledSse); initial seasonal
  * states come from a classical decomposition of the first cycles and stay fixed, which keeps a fit with
  * m = 24 to a handful of parameters. Model choice by AICc over the admissible variants.
  *
@@ -11,7 +13,7 @@
  * parameters and no intervals).
  */
 import { mulberry32, normal } from '../../random.ts';
-import { nelderMead } from './optim.ts';
+import { brentMinimise, nelderMead } from './optim.ts';
 import { decompose } from './seasonality.ts';
 import { linearFit, mean, sortedQuantile, zForLevel } from './stats.ts';
 
@@ -170,6 +172,237 @@ function initialStates(y: readonly number[], spec: EtsSpec): Init {
 export interface EtsFitOptions {
   /** Evaluation budget of each Nelder-Mead run. @default 150 per free parameter */
   readonly maxEvaluations?: number;
+  /**
+   * For additive-error models without season, solve the initial level and slope by least squares inside every
+   * likelihood evaluation instead of searching them ({@link profiledSse}); `false` searches them with the
+   * smoothing parameters, as for the other variants. @default true
+   */
+  readonly profileInitialStates?: boolean;
+}
+
+/**
+ * Sum of squared one-step errors of ETS(A,N,N), ETS(A,A,N) or ETS(A,Ad,N) at the best initial level and slope
+ * for the given smoothing parameters, in one pass and without allocation. For fixed alpha, beta, phi the errors
+ * are linear in the initial states (e_t = a_t - c_t dl - d_t db, with c and d the filter's response to a unit
+ * change of l0 and b0), so the initial states minimising the SSE, which is the Gaussian likelihood's, solve a
+ * 1x1 or 2x2 least-squares problem. `l0` and `b0` are the centre of that problem (the heuristic start keeps the
+ * residuals small, so the closed form loses no precision); the best offsets go to `offsets` when given.
+ */
+export function profiledSse(
+  y: Float64Array,
+  l0: number,
+  b0: number,
+  alpha: number,
+  beta: number,
+  phi: number,
+  trend: boolean,
+  offsets?: Float64Array,
+): number {
+  return trend ? trendSse(y, l0, b0, alpha, beta, phi, offsets) : levelSse(y, l0, alpha, offsets);
+}
+
+/** {@link profiledSse} without trend: one response (c) to a change of the initial level. */
+function levelSse(y: Float64Array, l0: number, alpha: number, offsets?: Float64Array): number {
+  const n = y.length;
+  const k = 1 - alpha;
+  let l = l0;
+  let saa = 0;
+  let t = 0;
+  {
+    let c = 1;
+    let sac = 0;
+    let scc = 0;
+    // Once the response has decayed below 1e-30 it changes nothing; stopping its updates avoids denormals.
+    // l' = k l + alpha y rather than l + alpha e: the loop is bound by the latency of the level recursion, and
+    // this form has two dependent operations per step instead of three.
+    for (; t < n && c > 1e-30; t++) {
+      const yt = y[t] as number;
+      const e = yt - l;
+      saa += e * e;
+      sac += e * c;
+      scc += c * c;
+      l = k * l + alpha * yt;
+      c *= k;
+    }
+    for (; t < n; t++) {
+      const yt = y[t] as number;
+      const e = yt - l;
+      saa += e * e;
+      l = k * l + alpha * yt;
+    }
+    const dl = sac / scc;
+    if (offsets) {
+      offsets[0] = dl;
+      offsets[1] = 0;
+    }
+    return saa - sac * dl;
+  }
+}
+
+/** {@link profiledSse} with a (damped) trend: two responses, to a change of the initial level and slope. */
+function trendSse(
+  y: Float64Array,
+  l0: number,
+  b0: number,
+  alpha: number,
+  beta: number,
+  phi: number,
+  offsets?: Float64Array,
+): number {
+  const n = y.length;
+  const k = 1 - alpha;
+  let l = l0;
+  let saa = 0;
+  let t = 0;
+  let b = b0;
+  // Response of the level and slope to a unit change of l0 (l1, b1) and of b0 (l2, b2).
+  let l1 = 1;
+  let b1 = 0;
+  let l2 = 0;
+  let b2 = 1;
+  let s1 = 0;
+  let s2 = 0;
+  let s11 = 0;
+  let s12 = 0;
+  let s22 = 0;
+  // As above, the states are updated in the forms with the shortest dependency chains:
+  // l' = k mu + alpha y and b' = phi (1 - beta) b - beta l + beta y.
+  const pb = phi * (1 - beta);
+  // In blocks, so that the test for a response that has died out (then the cheaper loop below, and no
+  // denormals) stays outside the hot loop.
+  while (t < n && Math.abs(l1) + Math.abs(b1) + Math.abs(l2) + Math.abs(b2) > 1e-30) {
+    const end = Math.min(n, t + 64);
+    for (; t < end; t++) {
+      const yt = y[t] as number;
+      const mu = l + phi * b;
+      const e = yt - mu;
+      const p1 = l1 + phi * b1;
+      const p2 = l2 + phi * b2;
+      saa += e * e;
+      s1 += e * p1;
+      s2 += e * p2;
+      s11 += p1 * p1;
+      s12 += p1 * p2;
+      s22 += p2 * p2;
+      const bn = pb * b - beta * l + beta * yt;
+      l = k * mu + alpha * yt;
+      b = bn;
+      l1 = k * p1;
+      b1 = phi * b1 - beta * p1;
+      l2 = k * p2;
+      b2 = phi * b2 - beta * p2;
+    }
+  }
+  for (; t < n; t++) {
+    const yt = y[t] as number;
+    const mu = l + phi * b;
+    const e = yt - mu;
+    saa += e * e;
+    const bn = pb * b - beta * l + beta * yt;
+    l = k * mu + alpha * yt;
+    b = bn;
+  }
+  const det = s11 * s22 - s12 * s12;
+  let dl: number;
+  let db: number;
+  if (det > 1e-12 * s11 * s22) {
+    dl = (s22 * s1 - s12 * s2) / det;
+    db = (s11 * s2 - s12 * s1) / det;
+  } else {
+    // The slope is not identified apart from the level (the response has died out at once): keep b0.
+    dl = s1 / s11;
+    db = 0;
+  }
+  if (offsets) {
+    offsets[0] = dl;
+    offsets[1] = db;
+  }
+  return saa - (dl * s1 + db * s2);
+}
+
+const decodeAlpha = (x: number): number => LOW + (1 - 2 * LOW) * sigmoid(x);
+
+/**
+ * Maximum likelihood for ETS(A,N,N), ETS(A,A,N) and ETS(A,Ad,N) with the initial states profiled out
+ * ({@link profiledSse}). The Gaussian likelihood is monotone in the SSE, so the SSE is minimised directly:
+ * SES over alpha alone by a grid on the logistic scale (the likelihood is often bimodal: a smooth level versus
+ * a random walk) refined by Brent's method between the best grid point's neighbours; trended models by
+ * Nelder-Mead on (alpha, beta, phi) from the same two starts as the general path.
+ */
+function fitProfiled(y: readonly number[], spec: EtsSpec, init: Init, budget: number): Params {
+  const yf = Float64Array.from(y);
+  const hasTrend = spec.trend !== 'N';
+  const damped = spec.trend === 'Ad';
+  const offsets = new Float64Array(2);
+  const { l0, b0 } = init;
+  if (!hasTrend) {
+    const sse = (alpha: number): number => profiledSse(yf, l0, 0, alpha, 0, 1, false);
+    // Grid over logit(alpha) in -8..8 plus both bounds: neighbours are at most one logit unit apart.
+    let bestI = 0;
+    let bestV = Number.POSITIVE_INFINITY;
+    const grid: number[] = [LOW];
+    for (let x = -8; x <= 8; x++) grid.push(decodeAlpha(x));
+    grid.push(1 - LOW);
+    for (let i = 0; i < grid.length; i++) {
+      const v = sse(grid[i] as number);
+      if (v < bestV) {
+        bestV = v;
+        bestI = i;
+      }
+    }
+    const lo = grid[Math.max(0, bestI - 1)] as number;
+    const hi = grid[Math.min(grid.length - 1, bestI + 1)] as number;
+    const r = brentMinimise(sse, lo, hi, 1e-7 * (hi - lo), budget);
+    const alpha = r.value < bestV ? r.x : (grid[bestI] as number);
+    profiledSse(yf, l0, 0, alpha, 0, 1, false, offsets);
+    return { alpha, beta: 0, gamma: 0, phi: 1, l0: l0 + (offsets[0] as number), b0: 0 };
+  }
+  const decode = (x: readonly number[]): [number, number, number] => {
+    const alpha = decodeAlpha(x[0] as number);
+    const beta = LOW + (alpha - LOW) * sigmoid(x[1] as number);
+    const phi = damped ? 0.8 + 0.18 * sigmoid(x[2] as number) : 1;
+    return [alpha, beta, phi];
+  };
+  const n = y.length;
+  const objective = (x: readonly number[]): number => {
+    const alpha = decodeAlpha(x[0] as number);
+    const beta = LOW + (alpha - LOW) * sigmoid(x[1] as number);
+    const phi = damped ? 0.8 + 0.18 * sigmoid(x[2] as number) : 1;
+    const v = profiledSse(yf, l0, b0, alpha, beta, phi, true);
+    // The likelihood's scale (n log SSE/n) keeps the simplex tolerance meaning what it means elsewhere.
+    return n * Math.log(Math.max(v / n, 1e-300));
+  };
+  const x0: number[] = [logit((0.2 - LOW) / (1 - 2 * LOW)), logit(0.1)];
+  if (damped) x0.push(logit((0.97 - 0.8) / 0.18));
+  const step = x0.map(() => 0.5);
+  const options = { step, maxEvaluations: budget, tolerance: 1e-7 };
+  let best = nelderMead(objective, x0, options);
+  const alt = x0.slice();
+  alt[0] = logit(0.9);
+  const second = nelderMead(objective, alt, options);
+  if (second.value < best.value) best = second;
+  // With alpha and beta at their bounds the logistic coordinates drift far out, where the simplex can no longer
+  // move them and stalls with phi wherever it was (often its bound). So: phi alone by Brent's method, then one
+  // more simplex from there with the coordinates pulled back to where the logistic still has slope.
+  const start = best.x.map((v) => Math.max(-8, Math.min(8, v)));
+  if (damped) {
+    const [a, b] = decode(best.x);
+    const r = brentMinimise((ph) => profiledSse(yf, l0, b0, a, b, ph, true), 0.8, 0.98, 1e-6, budget);
+    const q = Math.min(1 - 1e-6, Math.max(1e-6, (r.x - 0.8) / 0.18));
+    start[2] = Math.log(q / (1 - q));
+  }
+  const third = nelderMead(objective, start, options);
+  if (third.value < best.value) best = third;
+  const [alpha, beta, phi] = decode(best.x);
+  profiledSse(yf, l0, b0, alpha, beta, phi, true, offsets);
+  return {
+    alpha,
+    beta,
+    gamma: 0,
+    phi,
+    l0: l0 + (offsets[0] as number),
+    b0: b0 + (offsets[1] as number),
+  };
 }
 
 /**
@@ -207,15 +440,20 @@ export function fitEts(y: readonly number[], spec: EtsSpec, options: EtsFitOptio
     return runFilter(y, spec, decode(x), seas, null).lik;
   };
   const budget = options.maxEvaluations ?? 150 * x0.length;
-  const step = x0.map(() => 0.5);
-  let best = nelderMead(objective, x0, { step, maxEvaluations: budget, tolerance: 1e-7 });
-  // Likelihoods of these models are often bimodal in alpha (a smooth level versus a random walk), so a second
-  // start near alpha = 0.9 is cheaper insurance than restarts from the first optimum.
-  const alt = x0.slice();
-  alt[0] = logit(0.9);
-  const second = nelderMead(objective, alt, { step, maxEvaluations: budget, tolerance: 1e-7 });
-  if (second.value < best.value) best = second;
-  const p = decode(best.x);
+  let p: Params;
+  if (spec.error === 'A' && !hasSeason && options.profileInitialStates !== false) {
+    p = fitProfiled(y, spec, init, budget);
+  } else {
+    const step = x0.map(() => 0.5);
+    let best = nelderMead(objective, x0, { step, maxEvaluations: budget, tolerance: 1e-7 });
+    // Likelihoods of these models are often bimodal in alpha (a smooth level versus a random walk), so a second
+    // start near alpha = 0.9 is cheaper insurance than restarts from the first optimum.
+    const alt = x0.slice();
+    alt[0] = logit(0.9);
+    const second = nelderMead(objective, alt, { step, maxEvaluations: budget, tolerance: 1e-7 });
+    if (second.value < best.value) best = second;
+    p = decode(best.x);
+  }
   seas.set(init.s0);
   const fitted: number[] = [];
   const run = runFilter(y, spec, p, seas, fitted);
