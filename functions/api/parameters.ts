@@ -7,7 +7,6 @@
  * Proposals that the oversight tiers apply automatically are `applied` at once; the others wait for a
  * named person. Events: ParametersProposed, ParametersApproved (see src/core/tuning/events.ts).
  */
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   decideProposal,
@@ -19,11 +18,11 @@ import {
 } from '../../src/core/tuning/review.ts';
 import {
   badRequest,
+  bodyWithId,
   HttpError,
   json,
   listPage,
   parseDecision,
-  parseJsonBody,
   routedHandler,
 } from '../commons/http.ts';
 import { loadMarketData } from '../commons/lake-inputs.ts';
@@ -31,7 +30,6 @@ import { logger } from '../commons/observability.ts';
 import { eventPublisher, lazy, recordStore } from '../commons/ports.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
-const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
 const proposals = recordStore<ProposalRecord>('parameter-proposal');
 const deps = lazy((): ReviewDeps => ({ proposals: proposals(), events: eventPublisher(), now: Date.now }));
 
@@ -39,13 +37,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
   const id = event.pathParameters?.id ?? '';
   switch (event.routeKey) {
     case 'POST /v1/parameter-reviews': {
-      const body = parseJsonBody(event, MAX_BODY_BYTES) as Record<string, unknown> | null;
-      const { id: requested, ...rest } = body ?? {};
-      const reviewId = requested === undefined ? `review-${randomUUID()}` : String(requested);
-      if (!ID.test(reviewId))
-        throw badRequest('id must match [A-Za-z0-9][A-Za-z0-9_-]{0,79}', [
-          { path: 'id', rule: 'pattern', message: `not an id: ${reviewId}` },
-        ]);
+      const { id: reviewId, rest } = bodyWithId(event, 'review', MAX_BODY_BYTES);
       const request = validateReviewRequest(rest);
       const data = await loadMarketData({ symbol: request.symbol }).catch((error: Error) => {
         throw new HttpError(404, `no market data for ${request.symbol}: ${error.message}`);

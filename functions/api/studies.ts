@@ -6,14 +6,13 @@
  *   POST /v1/studies/{id}/stop          the next ask ends the study (status stopping, then stopped)
  * The study service validates; its error codes become 404 / 400 / 409 here.
  */
-import { randomUUID } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { defaultObjectives } from '../../src/core/optimise/objectives.ts';
 import { createStudy, type StudyServiceDeps, stopStudy } from '../../src/core/optimise/service.ts';
 import { type StoredTrial, StudyStoreError } from '../../src/core/optimise/store.ts';
 import { requiredEnv } from '../commons/env.ts';
-import { HttpError, json, parseJsonBody, routedHandler } from '../commons/http.ts';
+import { bodyWithId, HttpError, json, routedHandler } from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
 import { clients, lazy, studyStore } from '../commons/ports.ts';
 
@@ -41,10 +40,8 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
   const q = event.queryStringParameters ?? {};
   switch (event.routeKey) {
     case 'POST /v1/studies': {
-      const body = parseJsonBody(event, MAX_BODY_BYTES) as Record<string, unknown>;
       // A caller-chosen id makes a retried POST idempotent; otherwise one is made up.
-      const id = typeof body?.id === 'string' ? body.id : `study-${randomUUID()}`;
-      const { id: _ignored, ...definition } = body ?? {};
+      const { id, rest: definition } = bodyWithId(event, 'study', MAX_BODY_BYTES);
       const { study, created } = await createStudy(deps(), definition, { id });
       await clients.sfn
         .send(

@@ -7,7 +7,6 @@
  *   POST /v1/approvals/{id}          { "decision": "approve" | "reject", "reason": "..." } answers the workflow
  * The approver is the IAM caller (SigV4) when there is one, otherwise the body's `actor`.
  */
-import { randomUUID } from 'node:crypto';
 import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { LearningError, TrainingRequestError } from '../../src/core/learning/index.ts';
@@ -21,12 +20,12 @@ import {
 import { requiredEnv } from '../commons/env.ts';
 import {
   badRequest,
+  bodyWithId,
   callerArn,
   HttpError,
   json,
   listPage,
   parseDecision,
-  parseJsonBody,
   routedHandler,
 } from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
@@ -35,7 +34,6 @@ import { clients, recordStore } from '../commons/ports.ts';
 const runs = recordStore<TrainingRun>('training-run');
 const approvals = recordStore<Approval>('approval');
 const MAX_BODY_BYTES = 64 * 1024;
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
 
 const withoutToken = ({ token: _token, ...rest }: Approval) => rest;
 
@@ -43,13 +41,7 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
   const id = event.pathParameters?.id ?? '';
   switch (event.routeKey) {
     case 'POST /v1/training-runs': {
-      const body = parseJsonBody(event, MAX_BODY_BYTES) as Record<string, unknown> | null;
-      const { id: requested, ...request } = body ?? {};
-      const runId = requested === undefined ? `run-${randomUUID()}` : String(requested);
-      if (!RUN_ID.test(runId))
-        throw badRequest('id must match [A-Za-z0-9][A-Za-z0-9_-]{0,79}', [
-          { path: 'id', rule: 'pattern', message: `not a run id: ${runId}` },
-        ]);
+      const { id: runId, rest: request } = bodyWithId(event, 'run', MAX_BODY_BYTES);
       const { run, created } = await createTrainingRun({ runs: runs(), now: Date.now }, request, {
         id: runId,
         requestedBy: callerArn(event) ?? 'anonymous',

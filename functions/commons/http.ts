@@ -2,6 +2,7 @@
  * HTTP plumbing shared by the API handlers: typed errors, JSON responses, and one middy error handler that
  * turns errors into responses (details for 4xx only; a 500 never echoes internal errors).
  */
+import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type {
@@ -192,4 +193,30 @@ export async function listPage<T extends StatusRecord>(
       throw badRequest(error.message, [{ path: error.field, rule: 'invalid', message: error.message }]);
     throw error;
   }
+}
+
+/** Ids callers may choose for what they create (a retried POST with the same id is idempotent). */
+export const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
+
+/**
+ * A creating POST's JSON body split into its optional `id` (made up with `prefix` when absent; a bad one
+ * is a 400 naming it) and the rest.
+ */
+export function bodyWithId(
+  event: APIGatewayProxyEventV2,
+  prefix: string,
+  maxBytes: number,
+): { id: string; rest: Record<string, unknown> } {
+  const body = parseJsonBody(event, maxBytes);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('request body must be a JSON object', [
+      { path: '(body)', rule: 'object', message: 'must be a JSON object' },
+    ]);
+  const { id: requested, ...rest } = body as Record<string, unknown>;
+  const id = requested === undefined ? `${prefix}-${randomUUID()}` : String(requested);
+  if (!CLIENT_ID.test(id))
+    throw badRequest(`id must match ${CLIENT_ID.source}`, [
+      { path: 'id', rule: 'pattern', message: `not an id: ${id.slice(0, 100)}` },
+    ]);
+  return { id, rest };
 }
