@@ -53,8 +53,7 @@ import {
   validateRunId,
   validateStartRun,
 } from '../core/experiments/index.ts';
-import { TransientStoreError } from '../core/ports.ts';
-import { describeError, isConditionalCheckFailed, isTransientAwsError } from './errors.ts';
+import { isConditionalCheckFailed, transientAware } from './errors.ts';
 import { DOCUMENTS_TABLE } from './tables.ts';
 
 export interface DynamoDbExperimentStoreProps {
@@ -166,7 +165,7 @@ export class DynamoDbExperimentStore implements ExperimentStore {
       artifacts: { M: {} },
     };
     try {
-      await this.guard(id, () =>
+      await transientAware(`DynamoDB experiment store call for ${id}`, () =>
         this.dynamodb.send(
           new PutItemCommand({
             TableName: this.tableName,
@@ -212,7 +211,7 @@ export class DynamoDbExperimentStore implements ExperimentStore {
         values[':maxHistory'] = { N: String(EXPERIMENT_LIMITS.maxHistoryPoints - count) };
       }
       try {
-        await this.guard(id, () =>
+        await transientAware(`DynamoDB experiment store call for ${id}`, () =>
           this.dynamodb.send(
             new UpdateItemCommand({
               TableName: this.tableName,
@@ -252,7 +251,7 @@ export class DynamoDbExperimentStore implements ExperimentStore {
       ...(input.sha256 === undefined ? {} : { sha256: { S: input.sha256 } }),
     };
     try {
-      await this.guard(id, () =>
+      await transientAware(`DynamoDB experiment store call for ${id}`, () =>
         this.dynamodb.send(
           new UpdateItemCommand({
             TableName: this.tableName,
@@ -301,7 +300,7 @@ export class DynamoDbExperimentStore implements ExperimentStore {
       values[':error'] = { S: input.error };
     }
     try {
-      const { Attributes } = await this.guard(id, () =>
+      const { Attributes } = await transientAware(`DynamoDB experiment store call for ${id}`, () =>
         this.dynamodb.send(
           new UpdateItemCommand({
             TableName: this.tableName,
@@ -339,7 +338,7 @@ export class DynamoDbExperimentStore implements ExperimentStore {
     const runs: RunSummary[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.guard(name, () =>
+      const page = await transientAware(`DynamoDB experiment store call for ${name}`, () =>
         this.dynamodb.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -370,29 +369,11 @@ export class DynamoDbExperimentStore implements ExperimentStore {
   }
 
   private async read(id: string): Promise<Record<string, AttributeValue> | undefined> {
-    const { Item } = await this.guard(id, () =>
+    const { Item } = await transientAware(`DynamoDB experiment store call for ${id}`, () =>
       this.dynamodb.send(
         new GetItemCommand({ TableName: this.tableName, Key: runKey(id), ConsistentRead: true }),
       ),
     );
     return Item;
-  }
-
-  /** Runs one DynamoDB call, turning throttling and 5xx into TransientStoreError (retry the call). */
-  private async guard<Output>(subject: string, call: () => Promise<Output>): Promise<Output> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isTransientAwsError(error)) {
-        throw new TransientStoreError(
-          `DynamoDB experiment store failed for ${subject}: ${describeError(error)}`,
-          undefined,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw error;
-    }
   }
 }

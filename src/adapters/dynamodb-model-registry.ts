@@ -15,7 +15,6 @@
  */
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { TransientStoreError } from '../core/ports.ts';
 import type {
   AliasMove,
   AliasState,
@@ -38,7 +37,7 @@ import {
   validateMoveContext,
   validateVersionNumber,
 } from '../core/registry/index.ts';
-import { describeError, isConditionalCheckFailed, isTransientAwsError } from './errors.ts';
+import { isConditionalCheckFailed, transientAware } from './errors.ts';
 import { DOCUMENTS_TABLE } from './tables.ts';
 
 export interface DynamoDbModelRegistryProps {
@@ -113,7 +112,7 @@ export class DynamoDbModelRegistry implements ModelRegistry {
     const normalised = normaliseNewVersion(input);
     const keys = modelRegistryKeys(name);
     for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
-      const counter = await this.call(() =>
+      const counter = await transientAware('DynamoDB model registry call', () =>
         this.dynamodb.send(
           new UpdateItemCommand({
             TableName: this.tableName,
@@ -128,7 +127,7 @@ export class DynamoDbModelRegistry implements ModelRegistry {
       const version = validateVersionNumber(Number(counter.Attributes?.nextVersion?.N));
       const stored: ModelVersion = { name, version, createdAt: this.now(), ...normalised };
       try {
-        await this.call(() =>
+        await transientAware('DynamoDB model registry call', () =>
           this.dynamodb.send(
             new PutItemCommand({
               TableName: this.tableName,
@@ -166,7 +165,7 @@ export class DynamoDbModelRegistry implements ModelRegistry {
   async getVersion(name: string, version: number): Promise<ModelVersion> {
     validateModelName(name);
     validateVersionNumber(version);
-    const { Item } = await this.call(() =>
+    const { Item } = await transientAware('DynamoDB model registry call', () =>
       this.dynamodb.send(
         new GetItemCommand({
           TableName: this.tableName,
@@ -186,7 +185,7 @@ export class DynamoDbModelRegistry implements ModelRegistry {
     const { limit, before } = validateListOptions(options);
     const keys = modelRegistryKeys(name);
     // One more than the page, so the cursor is present exactly when older versions remain.
-    const page = await this.call(() =>
+    const page = await transientAware('DynamoDB model registry call', () =>
       this.dynamodb.send(
         new QueryCommand({
           TableName: this.tableName,
@@ -263,7 +262,7 @@ export class DynamoDbModelRegistry implements ModelRegistry {
   }
 
   private async readAlias(name: string, alias: string): Promise<AliasState | undefined> {
-    const { Item } = await this.call(() =>
+    const { Item } = await transientAware('DynamoDB model registry call', () =>
       this.dynamodb.send(
         new GetItemCommand({
           TableName: this.tableName,
@@ -278,7 +277,7 @@ export class DynamoDbModelRegistry implements ModelRegistry {
   /** Writes `next` if the alias is still as read (`previous`); false when another move got there first. */
   private async writeAlias(next: AliasState, previous: AliasState | undefined): Promise<boolean> {
     try {
-      await this.call(() =>
+      await transientAware('DynamoDB model registry call', () =>
         this.dynamodb.send(
           new PutItemCommand({
             TableName: this.tableName,
@@ -304,24 +303,6 @@ export class DynamoDbModelRegistry implements ModelRegistry {
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
-  }
-
-  /** Runs one SDK call, turning throttling and 5xx into TransientStoreError (the caller may retry). */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (isTransientAwsError(error)) {
-        throw new TransientStoreError(
-          `DynamoDB model registry call failed: ${describeError(error)}`,
-          undefined,
-          {
-            cause: error,
-          },
-        );
-      }
       throw error;
     }
   }

@@ -8,7 +8,6 @@
  */
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { TransientStoreError } from '../core/ports.ts';
 import {
   listLimit,
   type RecordPage,
@@ -16,7 +15,7 @@ import {
   RecordStoreError,
   type StatusRecord,
 } from '../core/workflows/records.ts';
-import { describeError, isConditionalCheckFailed, isTransientAwsError } from './errors.ts';
+import { isConditionalCheckFailed, transientAware } from './errors.ts';
 import { DOCUMENTS_TABLE } from './tables.ts';
 
 const { partitionKey: PK, sortKey: SK, byKindIndex } = DOCUMENTS_TABLE;
@@ -50,19 +49,9 @@ export class DynamoDbRecordStore<T extends StatusRecord> implements RecordStore<
     };
   }
 
-  private async send<R>(what: string, call: () => Promise<R>): Promise<R> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isTransientAwsError(error))
-        throw new TransientStoreError(`${this.props.kind} ${what}: ${describeError(error)}`);
-      throw error;
-    }
-  }
-
   async create(record: T): Promise<boolean> {
     try {
-      await this.send('create', () =>
+      await transientAware(`DynamoDB ${this.props.kind} create`, () =>
         this.props.client.send(
           new PutItemCommand({
             TableName: this.props.tableName,
@@ -79,7 +68,7 @@ export class DynamoDbRecordStore<T extends StatusRecord> implements RecordStore<
   }
 
   async get(id: string): Promise<T | undefined> {
-    const out = await this.send('get', () =>
+    const out = await transientAware(`DynamoDB ${this.props.kind} get`, () =>
       this.props.client.send(
         new GetItemCommand({ TableName: this.props.tableName, Key: this.key(id), ConsistentRead: true }),
       ),
@@ -91,7 +80,7 @@ export class DynamoDbRecordStore<T extends StatusRecord> implements RecordStore<
     if (from.length === 0) return false;
     const values = Object.fromEntries(from.map((s, i) => [`:s${i}`, { S: s }]));
     try {
-      await this.send('transition', () =>
+      await transientAware(`DynamoDB ${this.props.kind} transition`, () =>
         this.props.client.send(
           new PutItemCommand({
             TableName: this.props.tableName,
@@ -119,7 +108,7 @@ export class DynamoDbRecordStore<T extends StatusRecord> implements RecordStore<
         throw new RecordStoreError('cursor', 'is not a cursor of this listing');
       }
     }
-    const out = await this.send('list', () =>
+    const out = await transientAware(`DynamoDB ${this.props.kind} list`, () =>
       this.props.client.send(
         new QueryCommand({
           TableName: this.props.tableName,

@@ -54,8 +54,7 @@ import {
   type WriteOutcome,
 } from '../core/optimise/store.ts';
 import type { TrialState } from '../core/optimise/types.ts';
-import { TransientStoreError } from '../core/ports.ts';
-import { describeError, isConditionalCheckFailed, isTransientAwsError } from './errors.ts';
+import { isConditionalCheckFailed, transientAware } from './errors.ts';
 import { DOCUMENTS_TABLE } from './tables.ts';
 
 export interface DynamoDbStudyStoreProps {
@@ -167,7 +166,7 @@ export class DynamoDbStudyStore implements StudyStore {
       ...EMPTY_PROGRESS,
     };
     try {
-      await this.call(() =>
+      await transientAware('DynamoDB study store call', () =>
         this.dynamodb.send(
           new PutItemCommand({
             TableName: this.tableName,
@@ -281,7 +280,7 @@ export class DynamoDbStudyStore implements StudyStore {
         heartbeatAt: worker.now,
       };
       try {
-        await this.call(() =>
+        await transientAware('DynamoDB study store call', () =>
           this.dynamodb.send(
             new PutItemCommand({
               TableName: this.tableName,
@@ -403,7 +402,7 @@ export class DynamoDbStudyStore implements StudyStore {
     const out: StoredTrial[] = [];
     let start: Item | undefined = q.after === undefined ? undefined : keys.trial(q.after);
     do {
-      const page = await this.call(() =>
+      const page = await transientAware('DynamoDB study store call', () =>
         this.dynamodb.send(
           new QueryCommand({
             TableName: this.tableName,
@@ -432,7 +431,7 @@ export class DynamoDbStudyStore implements StudyStore {
   }
 
   private async getItem(key: Item): Promise<Item | undefined> {
-    const { Item } = await this.call(() =>
+    const { Item } = await transientAware('DynamoDB study store call', () =>
       this.dynamodb.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
     );
     return Item;
@@ -454,7 +453,7 @@ export class DynamoDbStudyStore implements StudyStore {
       names[m[0]] = m[1] as string;
     }
     try {
-      await this.call(() =>
+      await transientAware('DynamoDB study store call', () =>
         this.dynamodb.send(
           new UpdateItemCommand({ TableName: this.tableName, ...input, ExpressionAttributeNames: names }),
         ),
@@ -462,24 +461,6 @@ export class DynamoDbStudyStore implements StudyStore {
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
-  }
-
-  /** Runs one SDK call, turning throttling and 5xx into TransientStoreError (the caller may retry). */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (isTransientAwsError(error)) {
-        throw new TransientStoreError(
-          `DynamoDB study store call failed: ${describeError(error)}`,
-          undefined,
-          {
-            cause: error,
-          },
-        );
-      }
       throw error;
     }
   }

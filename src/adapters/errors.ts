@@ -3,6 +3,7 @@
  * stream) and what a point can never get past (it is rejected and quarantined with the reason).
  * The SDK has already retried throttling and 5xx by the time an error reaches this code.
  */
+import { TransientStoreError } from '../core/ports.ts';
 
 const TRANSIENT_NAMES = new Set([
   'ProvisionedThroughputExceededException',
@@ -62,4 +63,20 @@ export function isConditionalCheckFailed(error: unknown): boolean {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/**
+ * Runs one SDK call; throttling, 5xx and dropped connections become TransientStoreError (the caller may
+ * retry; Step Functions retries it by name), anything else is rethrown as it is.
+ *
+ * @example await transientAware('DynamoDB study store call', () => client.send(command));
+ */
+export async function transientAware<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isTransientAwsError(error))
+      throw new TransientStoreError(`${what} failed: ${describeError(error)}`, undefined, { cause: error });
+    throw error;
+  }
 }

@@ -7,7 +7,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { TransientStoreError } from '../core/ports.ts';
 import type { ArtifactStore } from '../core/serving/index.ts';
 import type { BlobStore } from '../core/workflows/training.ts';
-import { describeError, isTransientAwsError } from './errors.ts';
+import { describeError, isTransientAwsError, transientAware } from './errors.ts';
 
 export interface S3ArtifactStoreProps {
   readonly client: S3Client;
@@ -70,16 +70,8 @@ export class S3ArtifactStore implements ArtifactStore, BlobStore {
   /** Writes bytes (training data sets and artifacts); throttling/5xx become {@link TransientStoreError}. */
   async put(uri: string, bytes: Uint8Array, contentType: string): Promise<void> {
     const { bucket, key } = parseS3Uri(uri);
-    try {
-      await this.s3.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: contentType }),
-      );
-    } catch (error) {
-      if (isTransientAwsError(error))
-        throw new TransientStoreError(`${uri} could not be written: ${describeError(error)}`, undefined, {
-          cause: error,
-        });
-      throw error;
-    }
+    await transientAware(`S3 write of ${uri}`, () =>
+      this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: contentType })),
+    );
   }
 }

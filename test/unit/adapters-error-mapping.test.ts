@@ -29,6 +29,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbDocumentStore } from '../../src/adapters/dynamodb-document-store.ts';
 import { DynamoDbSeriesStore } from '../../src/adapters/dynamodb-series-store.ts';
+import { transientAware } from '../../src/adapters/errors.ts';
 import { S3Lake } from '../../src/adapters/s3-lake.ts';
 import { TimestreamSeriesStore } from '../../src/adapters/timestream-series-store.ts';
 import { type SeriesPoint, TransientStoreError } from '../../src/core/ports.ts';
@@ -304,5 +305,23 @@ describe('S3Lake error mapping', () => {
     // Assess
     expect(error).toBeInstanceOf(TransientStoreError);
     expect((error as TransientStoreError).eventIds).toEqual(['t1', 't2']);
+  });
+});
+
+describe('transientAware (the one SDK-call wrapper of the stores)', () => {
+  it('turns throttling into a TransientStoreError that keeps the cause, and passes anything else through', async () => {
+    const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+    const refused = new ConditionalCheckFailedException({ message: 'no', $metadata: {} });
+
+    const transient = await transientAware('DynamoDB test call', () => Promise.reject(throttled)).catch(
+      (e) => e,
+    );
+    const passed = await transientAware('DynamoDB test call', () => Promise.reject(refused)).catch((e) => e);
+
+    expect(transient).toBeInstanceOf(TransientStoreError);
+    expect((transient as Error).message).toMatch(/^DynamoDB test call failed: .*slow down/);
+    expect((transient as Error).cause).toBe(throttled);
+    expect(passed).toBe(refused);
+    expect(await transientAware('DynamoDB test call', async () => 42)).toBe(42);
   });
 });
