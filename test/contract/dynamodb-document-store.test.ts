@@ -1,25 +1,15 @@
 /** DynamoDbDocumentStore and DynamoDbIngestionStatsStore on dynalite. */
 import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../scripts/local/emulators.ts';
-import { createDynamoDbClient } from '../../src/adapters/clients.ts';
+import { describe, expect, it } from 'vitest';
 import { DynamoDbDocumentStore } from '../../src/adapters/dynamodb-document-store.ts';
 import { DynamoDbIngestionStatsStore } from '../../src/adapters/dynamodb-stats-store.ts';
 import { DOCUMENTS_TABLE } from '../../src/adapters/tables.ts';
 import type { DomainDocument } from '../../src/core/ports.ts';
-import { createTablesForTest } from '../support/dynamodb-tables.ts';
+import { createTablesForTest, useDynalite } from '../support/dynamodb-tables.ts';
 
-let emulators: Emulators;
 let dynamodb: DynamoDBClient;
-
-beforeAll(async () => {
-  emulators = await startEmulators();
-  dynamodb = createDynamoDbClient(emulators.env);
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  await emulators?.stop();
+useDynalite((client) => {
+  dynamodb = client;
 });
 
 const T0 = Date.UTC(2024, 0, 2, 10, 0, 0);

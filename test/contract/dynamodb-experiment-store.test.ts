@@ -1,24 +1,14 @@
 /** DynamoDbExperimentStore on dynalite: the contract, plus the listing bound of the adapter. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../scripts/local/emulators.ts';
-import { createDynamoDbClient } from '../../src/adapters/clients.ts';
+import { describe, expect, it } from 'vitest';
 import { DynamoDbExperimentStore } from '../../src/adapters/dynamodb-experiment-store.ts';
 import { EXPERIMENT_LIMITS } from '../../src/core/experiments/index.ts';
-import { createTablesForTest } from '../support/dynamodb-tables.ts';
+import { createTablesForTest, useDynalite } from '../support/dynamodb-tables.ts';
 import { describeExperimentStoreContract, testClock } from './experiment-store.contract.ts';
 
-let emulators: Emulators;
 let dynamodb: DynamoDBClient;
-
-beforeAll(async () => {
-  emulators = await startEmulators();
-  dynamodb = createDynamoDbClient(emulators.env);
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  await emulators?.stop();
+useDynalite((client) => {
+  dynamodb = client;
 });
 
 describeExperimentStoreContract('DynamoDB (dynalite)', async (clock) => {

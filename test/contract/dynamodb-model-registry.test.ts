@@ -1,23 +1,13 @@
 /** DynamoDbModelRegistry on dynalite: the contract, plus the item layout other code may rely on. */
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../scripts/local/emulators.ts';
-import { createDynamoDbClient } from '../../src/adapters/clients.ts';
+import { describe, expect, it } from 'vitest';
 import { DynamoDbModelRegistry, modelRegistryKeys } from '../../src/adapters/dynamodb-model-registry.ts';
-import { createTablesForTest } from '../support/dynamodb-tables.ts';
+import { createTablesForTest, useDynalite } from '../support/dynamodb-tables.ts';
 import { describeModelRegistryContract, steppingClock } from './model-registry.contract.ts';
 
-let emulators: Emulators;
 let dynamodb: DynamoDBClient;
-
-beforeAll(async () => {
-  emulators = await startEmulators();
-  dynamodb = createDynamoDbClient(emulators.env);
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  await emulators?.stop();
+useDynalite((client) => {
+  dynamodb = client;
 });
 
 async function makeRegistry(): Promise<DynamoDbModelRegistry> {

@@ -1,23 +1,12 @@
 /** DynamoDbRecordStore on dynalite: the contract. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll } from 'vitest';
-import { type Emulators, startEmulators } from '../../scripts/local/emulators.ts';
-import { createDynamoDbClient } from '../../src/adapters/clients.ts';
 import { DynamoDbRecordStore } from '../../src/adapters/dynamodb-record-store.ts';
-import { createTablesForTest } from '../support/dynamodb-tables.ts';
+import { createTablesForTest, useDynalite } from '../support/dynamodb-tables.ts';
 import { describeRecordStoreContract } from './record-store.contract.ts';
 
-let emulators: Emulators;
 let dynamodb: DynamoDBClient;
-
-beforeAll(async () => {
-  emulators = await startEmulators();
-  dynamodb = createDynamoDbClient(emulators.env);
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  await emulators?.stop();
+useDynalite((client) => {
+  dynamodb = client;
 });
 
 describeRecordStoreContract('DynamoDB (dynalite)', async () => {

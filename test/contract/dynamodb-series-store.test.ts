@@ -3,25 +3,15 @@
  * (chunk rollover, dedup across containers, cost shape).
  */
 import { type DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../scripts/local/emulators.ts';
-import { createDynamoDbClient } from '../../src/adapters/clients.ts';
+import { describe, expect, it } from 'vitest';
 import { DynamoDbSeriesStore } from '../../src/adapters/dynamodb-series-store.ts';
 import type { SeriesPoint } from '../../src/core/ports.ts';
-import { createTablesForTest } from '../support/dynamodb-tables.ts';
+import { createTablesForTest, useDynalite } from '../support/dynamodb-tables.ts';
 import { describeSeriesStoreContract, point, T0 } from './series-store.contract.ts';
 
-let emulators: Emulators;
 let dynamodb: DynamoDBClient;
-
-beforeAll(async () => {
-  emulators = await startEmulators();
-  dynamodb = createDynamoDbClient(emulators.env);
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  await emulators?.stop();
+useDynalite((client) => {
+  dynamodb = client;
 });
 
 async function freshTable(): Promise<string> {

@@ -5,25 +5,15 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../scripts/local/emulators.ts';
-import { createDynamoDbClient } from '../../src/adapters/clients.ts';
+import { describe, expect, it } from 'vitest';
 import { DynamoDbStudyStore, studyKeys } from '../../src/adapters/dynamodb-study-store.ts';
 import { TransientStoreError } from '../../src/core/ports.ts';
-import { createTablesForTest } from '../support/dynamodb-tables.ts';
+import { createTablesForTest, useDynalite } from '../support/dynamodb-tables.ts';
 import { definition, describeStudyStoreContract, T0 } from './study-store.contract.ts';
 
-let emulators: Emulators;
 let dynamodb: DynamoDBClient;
-
-beforeAll(async () => {
-  emulators = await startEmulators();
-  dynamodb = createDynamoDbClient(emulators.env);
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  await emulators?.stop();
+useDynalite((client) => {
+  dynamodb = client;
 });
 
 async function makeStore(): Promise<DynamoDbStudyStore> {

@@ -3,7 +3,9 @@
  * src/adapters/tables.ts, the same ones the CDK stacks use.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createTableAndWait } from '../../scripts/local/emulators.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createTableAndWait, type Emulators, startEmulators } from '../../scripts/local/emulators.ts';
+import { createDynamoDbClient } from '../../src/adapters/clients.ts';
 import { DOCUMENTS_TABLE, SERIES_TABLE } from '../../src/adapters/tables.ts';
 
 export interface TestTableNames {
@@ -62,4 +64,26 @@ export async function createTablesForTest(
     ],
   });
   return names;
+}
+
+/**
+ * Starts the emulators once for a test file (beforeAll) and stops them after it (afterAll), handing the
+ * file a DynamoDB client for dynalite.
+ *
+ * @example
+ * let dynamodb: DynamoDBClient;
+ * useDynalite((client) => { dynamodb = client; });
+ */
+export function useDynalite(receive: (client: DynamoDBClient) => void): void {
+  let emulators: Emulators | undefined;
+  let client: DynamoDBClient | undefined;
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    client = createDynamoDbClient(emulators.env);
+    receive(client);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await emulators?.stop();
+  });
 }
