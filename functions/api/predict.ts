@@ -15,8 +15,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { S3ArtifactStore } from '../../src/adapters/s3-artifact-store.ts';
-import { createSageMakerRuntimeClient, SageMakerEndpoint } from '../../src/adapters/sagemaker-endpoint.ts';
+import { SageMakerEndpoint } from '../../src/adapters/sagemaker-endpoint.ts';
 import {
   ModelCache,
   type ModelEndpoint,
@@ -28,7 +27,7 @@ import {
 import { oneOfEnv } from '../commons/env.ts';
 import { HttpError, httpErrorHandler, json, parseJsonBody } from '../commons/http.ts';
 import { logger, metrics } from '../commons/observability.ts';
-import { clients, lakeStore, lazy, modelRegistry } from '../commons/ports.ts';
+import { clients, lakeStore, lazy, modelRegistry, objectStore } from '../commons/ports.ts';
 
 /** 1000 rows of a few hundred features fit; API Gateway and Lambda cap payloads at 6 MB anyway. */
 const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -66,12 +65,12 @@ export const predictor = lazy(() => {
   const config = servingConfigFromEnv();
   const needsEndpoint = Object.values(config).some((host) => host.host === 'sagemaker');
   const endpoint: ModelEndpoint | undefined = needsEndpoint
-    ? new SageMakerEndpoint({ client: createSageMakerRuntimeClient() })
+    ? new SageMakerEndpoint({ client: clients.sagemakerRuntime })
     : undefined;
   const aliasTtlMs = aliasTtlFromEnv();
   const cache = new ModelCache({
     registry: modelRegistry(),
-    artifacts: new S3ArtifactStore({ client: clients.s3 }),
+    artifacts: objectStore(),
     ...(aliasTtlMs === undefined ? {} : { aliasTtlMs }),
     onAliasMoved: (notice) => logger.info('model alias moved', { ...notice }),
   });

@@ -4,12 +4,11 @@
  * datasets/ (the model-training objective). Upload new symbols as `reference/prices/<SYMBOL>.csv`
  * (date,open,high,low,close[,adj_close],volume) next to `reference/vix/vix-daily.csv`.
  */
-import { S3ArtifactStore } from '../../src/adapters/s3-artifact-store.ts';
 import { alignVix, parsePriceCsv, parseVixCsv } from '../../src/core/backtest/index.ts';
 import type { Dataset } from '../../src/core/learning/index.ts';
 import type { MarketData } from '../../src/core/optimise/objectives.ts';
 import { requiredEnv } from './env.ts';
-import { clients, lazy } from './ports.ts';
+import { objectStore } from './ports.ts';
 
 /** Where reference data lives in the lake. */
 export const REFERENCE_KEYS = {
@@ -20,7 +19,6 @@ export const REFERENCE_KEYS = {
 /** VIX closes carried over at most this many missing trading days (holidays of one market only). */
 const VIX_FILL_DAYS = 3;
 
-const objects = lazy(() => new S3ArtifactStore({ client: clients.s3 }));
 const cache = new Map<string, Promise<MarketData>>();
 
 /** Bars and aligned VIX of `symbol` (LAKE_BUCKET_NAME), cached per container; a failed read is not cached. */
@@ -29,7 +27,7 @@ export function loadMarketData({ symbol }: { readonly symbol: string }): Promise
   if (!cached) {
     const bucket = requiredEnv('LAKE_BUCKET_NAME');
     const text = async (key: string) =>
-      new TextDecoder().decode(await objects().get(`s3://${bucket}/${key}`));
+      new TextDecoder().decode(await objectStore().get(`s3://${bucket}/${key}`));
     cached = (async () => {
       const [pricesText, vixText] = await Promise.all([
         text(REFERENCE_KEYS.prices(symbol)),
@@ -50,7 +48,7 @@ const datasets = new Map<string, Promise<Dataset>>();
 export function loadDataset(uri: string): Promise<Dataset> {
   let cached = datasets.get(uri);
   if (!cached) {
-    cached = objects()
+    cached = objectStore()
       .get(uri)
       .then((bytes) => JSON.parse(new TextDecoder().decode(bytes)) as Dataset);
     cached.catch(() => datasets.delete(uri));

@@ -12,6 +12,7 @@ import { DynamoDbSeriesStore } from '../../src/adapters/dynamodb-series-store.ts
 import { DynamoDbIngestionStatsStore } from '../../src/adapters/dynamodb-stats-store.ts';
 import { DynamoDbStudyStore } from '../../src/adapters/dynamodb-study-store.ts';
 import { EventBridgePublisher } from '../../src/adapters/eventbridge-publisher.ts';
+import { S3ArtifactStore } from '../../src/adapters/s3-artifact-store.ts';
 import { S3Lake } from '../../src/adapters/s3-lake.ts';
 import { TimestreamSeriesStore } from '../../src/adapters/timestream-series-store.ts';
 import type { ExperimentStore } from '../../src/core/experiments/index.ts';
@@ -99,3 +100,6 @@ export function recordStore<T extends StatusRecord>(kind: string): () => RecordS
     () => new DynamoDbRecordStore<T>({ client: clients.dynamodb, tableName: documentsTable(), kind }),
   );
 }
+
+/** Objects by `s3://bucket/key` (model artifacts, training data sets, reference data). */
+export const objectStore = lazy(() => new S3ArtifactStore({ client: clients.s3 }));

@@ -6,7 +6,6 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { S3ArtifactStore } from '../../src/adapters/s3-artifact-store.ts';
 import {
   type Approval,
   compareStep,
@@ -25,11 +24,11 @@ import {
 import { requiredEnv } from '../commons/env.ts';
 import { logger } from '../commons/observability.ts';
 import {
-  clients,
   eventPublisher,
   experimentStore,
   lazy,
   modelRegistry,
+  objectStore,
   recordStore,
   seriesStore,
 } from '../commons/ports.ts';
@@ -41,7 +40,7 @@ const deps = lazy(
   (): TrainingDeps => ({
     runs: trainingRuns(),
     approvals: approvals(),
-    blobs: new S3ArtifactStore({ client: clients.s3 }),
+    blobs: objectStore(),
     registry: modelRegistry(),
     events: eventPublisher(),
     experiments: experimentStore(),

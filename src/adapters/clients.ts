@@ -18,6 +18,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
@@ -38,6 +39,7 @@ const SERVICE_ENV_SUFFIX = {
   timestreamQuery: 'TIMESTREAM_QUERY',
   eventbridge: 'EVENTBRIDGE',
   sfn: 'SFN',
+  sagemakerRuntime: 'SAGEMAKER_RUNTIME',
 } as const;
 
 type ServiceName = keyof typeof SERVICE_ENV_SUFFIX;
@@ -120,6 +122,14 @@ export function createSfnClient(env: ClientEnv = process.env): SFNClient {
   return new SFNClient(commonConfig('sfn', env));
 }
 
+/**
+ * A SageMaker runtime client for the predictor: one attempt per call, because the predictor owns retries
+ * (with its timeout and circuit breaker around them).
+ */
+export function createSageMakerRuntimeClient(env: ClientEnv = process.env): SageMakerRuntimeClient {
+  return new SageMakerRuntimeClient({ ...commonConfig('sagemakerRuntime', env), maxAttempts: 1 });
+}
+
 /** The SDK clients of the project; each is created on first access and then reused. */
 export interface Clients {
   readonly kinesis: KinesisClient;
@@ -129,6 +139,7 @@ export interface Clients {
   readonly timestreamQuery: TimestreamQueryClient;
   readonly eventbridge: EventBridgeClient;
   readonly sfn: SFNClient;
+  readonly sagemakerRuntime: SageMakerRuntimeClient;
 }
 
 /**
@@ -157,6 +168,10 @@ export function createClients(env: ClientEnv = process.env): Clients {
     get eventbridge() {
       cache.eventbridge ??= createEventBridgeClient(env);
       return cache.eventbridge;
+    },
+    get sagemakerRuntime() {
+      cache.sagemakerRuntime ??= createSageMakerRuntimeClient(env);
+      return cache.sagemakerRuntime;
     },
     get sfn() {
       cache.sfn ??= createSfnClient(env);

@@ -15,13 +15,8 @@
  * an aborted call (the predictor's timeout) become transient EndpointErrors; ValidationError and a model
  * container's own 4xx/5xx (ModelError, except 429/503 from the container) are permanent.
  */
-import {
-  InvokeEndpointCommand,
-  SageMakerRuntimeClient,
-  type SageMakerRuntimeClientConfig,
-} from '@aws-sdk/client-sagemaker-runtime';
+import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { EndpointError, type EndpointOutput, type ModelEndpoint } from '../core/serving/index.ts';
-import { type ClientEnv, regionFrom } from './clients.ts';
 import { describeError, isTransientAwsError } from './errors.ts';
 
 export interface SageMakerEndpointProps {
@@ -34,27 +29,6 @@ const TRANSIENT_NAMES = new Set([
   'ServiceUnavailable',
   'InternalDependencyException',
 ]);
-
-/**
- * A SageMaker runtime client for the predictor: one attempt per call, endpoint from
- * AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME / AWS_ENDPOINT_URL (as the SDK resolves them) so tests and LocalStack can
- * point it elsewhere.
- */
-export function createSageMakerRuntimeClient(env: ClientEnv = process.env): SageMakerRuntimeClient {
-  const config: SageMakerRuntimeClientConfig = { region: regionFrom(env), maxAttempts: 1 };
-  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() !== 'true') {
-    const endpoint = env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME || env.AWS_ENDPOINT_URL;
-    if (endpoint) config.endpoint = endpoint;
-  }
-  if (env !== process.env && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    config.credentials = {
-      accessKeyId: env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-    };
-  }
-  return new SageMakerRuntimeClient(config);
-}
 
 /** Invokes SageMaker endpoints with JSON instances and parses their predictions. */
 export class SageMakerEndpoint implements ModelEndpoint {

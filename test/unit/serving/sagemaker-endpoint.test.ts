@@ -8,11 +8,8 @@ import {
 } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createSageMakerRuntimeClient,
-  parseEndpointBody,
-  SageMakerEndpoint,
-} from '../../../src/adapters/sagemaker-endpoint.ts';
+import { createSageMakerRuntimeClient } from '../../../src/adapters/clients.ts';
+import { parseEndpointBody, SageMakerEndpoint } from '../../../src/adapters/sagemaker-endpoint.ts';
 import { EndpointError } from '../../../src/core/serving/index.ts';
 
 const sagemaker = mockClient(SageMakerRuntimeClient);
