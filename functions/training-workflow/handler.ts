@@ -22,6 +22,7 @@ import {
   trainOne,
 } from '../../src/core/workflows/training.ts';
 import { requiredEnv } from '../commons/env.ts';
+import { loadDataset } from '../commons/lake-inputs.ts';
 import { logger } from '../commons/observability.ts';
 import {
   eventPublisher,
@@ -41,6 +42,7 @@ const deps = lazy(
     runs: trainingRuns(),
     approvals: approvals(),
     blobs: objectStore(),
+    loadDataset,
     registry: modelRegistry(),
     events: eventPublisher(),
     experiments: experimentStore(),

@@ -87,6 +87,11 @@ export interface TrainingDeps {
   readonly runs: RecordStore<TrainingRun>;
   readonly approvals: RecordStore<Approval>;
   readonly blobs: BlobStore;
+  /**
+   * A data set the prepare step stored (JSON at its URI); the handler caches it per container, since every
+   * candidate of a run reads the same one.
+   */
+  readonly loadDataset: (uri: string) => Promise<Dataset>;
   readonly registry: ModelRegistry;
   readonly events: EventPublisher;
   /** Experiment tracking: every candidate becomes a run of the experiment named after the model. */
@@ -149,17 +154,6 @@ export async function createTrainingRun(
   };
   if (await deps.runs.create(run)) return { run, created: true };
   return { run: (await deps.runs.get(opts.id))!, created: false };
-}
-
-const datasetCache = new Map<string, Dataset>();
-async function loadDataset(deps: TrainingDeps, uri: string): Promise<Dataset> {
-  let ds = datasetCache.get(uri);
-  if (!ds) {
-    ds = await getJson<Dataset>(deps.blobs, uri);
-    datasetCache.clear(); // one data set per container is enough; runs rarely interleave
-    datasetCache.set(uri, ds);
-  }
-  return ds;
 }
 
 async function fetchInput(deps: TrainingDeps, request: TrainingRequest): Promise<DatasetInput> {
@@ -337,7 +331,7 @@ export async function trainOne(
   },
 ): Promise<TrainedCandidate> {
   const run = await mustGetRun(deps, input.runId);
-  const ds = await loadDataset(deps, input.datasetUri);
+  const ds = await deps.loadDataset(input.datasetUri);
   const { index, ...candidate } = input.candidate;
   const result = tryTrainCandidate(ds, candidate as never, run.request.split, run.request.seed);
   if (result.status === 'failed')
@@ -499,7 +493,7 @@ export async function registerBest(
 export async function compareStep(deps: TrainingDeps, input: { runId: string; predictionsUri: string }) {
   let run = await mustGetRun(deps, input.runId);
   const { request } = run;
-  const ds = await loadDataset(deps, run.dataset!.uri);
+  const ds = await deps.loadDataset(run.dataset!.uri);
   const { holdout } = holdoutSplit(ds, request.split.holdoutFraction, request.split);
   const challenger = await getJson<Predictions>(deps.blobs, input.predictionsUri);
   let champion: Predictions | undefined;

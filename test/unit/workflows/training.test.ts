@@ -47,6 +47,7 @@ function setup() {
     runs: new MemoryRecordStore<TrainingRun>(),
     approvals: new MemoryRecordStore<Approval>(),
     blobs: store,
+    loadDataset: async (uri) => JSON.parse(new TextDecoder().decode(await store.get(uri))),
     registry: new InMemoryModelRegistry(),
     experiments: new InMemoryExperimentStore(),
     events: { publish: async (e) => void published.push(...e) },
