@@ -12,28 +12,15 @@ import { defaultObjectives } from '../../src/core/optimise/objectives.ts';
 import { createStudy, type StudyServiceDeps, stopStudy } from '../../src/core/optimise/service.ts';
 import { type StoredTrial, StudyStoreError } from '../../src/core/optimise/store.ts';
 import { requiredEnv } from '../commons/env.ts';
-import { bodyWithId, HttpError, json, routedHandler } from '../commons/http.ts';
+import { bodyWithId, codedHttpError, HttpError, json, routedHandler } from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
 import { clients, lazy, studyStore } from '../commons/ports.ts';
 
-const STATUS_OF = { not_found: 404, invalid: 400, conflict: 409 } as const;
 const MAX_BODY_BYTES = 64 * 1024;
 
 const deps = lazy(
   (): StudyServiceDeps => ({ store: studyStore(), objectives: defaultObjectives(), now: Date.now }),
 );
-
-function asHttpError(error: unknown): unknown {
-  if (error instanceof StudyStoreError) {
-    const field = error.field ?? '(request)';
-    return new HttpError(
-      STATUS_OF[error.code],
-      error.message,
-      error.code === 'invalid' ? [{ path: field, rule: 'invalid', message: error.message }] : undefined,
-    );
-  }
-  return error;
-}
 
 async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const p = event.pathParameters ?? {};
@@ -91,4 +78,6 @@ async function route(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStru
   }
 }
 
-export const handler = routedHandler(route, asHttpError);
+export const handler = routedHandler(route, (error) =>
+  error instanceof StudyStoreError ? codedHttpError(error) : error,
+);

@@ -220,3 +220,21 @@ export function bodyWithId(
     ]);
   return { id, rest };
 }
+
+/** The error codes the stores share (registry, experiments, studies) and the statuses they mean. */
+const STATUS_OF_CODE = { not_found: 404, invalid: 400, conflict: 409 } as const;
+
+/** A store's coded error as an HttpError: not_found 404, invalid 400 (naming the field), conflict 409. */
+export function codedHttpError(error: {
+  readonly code: keyof typeof STATUS_OF_CODE;
+  readonly message: string;
+  readonly field?: string | undefined;
+}): HttpError {
+  return new HttpError(
+    STATUS_OF_CODE[error.code],
+    error.message,
+    error.code === 'invalid'
+      ? [{ path: error.field ?? '(request)', rule: 'invalid', message: error.message }]
+      : undefined,
+  );
+}
