@@ -24,12 +24,16 @@ import { forecast, type MethodName, methodNames } from './forecast/index.ts';
 import { classifyRegimes, laggedCrossCorrelation, matrixProfile, type Regime } from './patterns/index.ts';
 import {
   type AttributionResult,
+  type BaselZone,
+  backtestVaR,
   drawdowns,
   ewmaVolatility,
   historicalCVaR,
   historicalVaR,
   parametricCVaR,
   parametricVaR,
+  rollingVaR,
+  type VarMethod,
   type WeekRecord,
   weekRecordFromEvent,
   weekTypeAttribution,
@@ -101,6 +105,8 @@ export interface RiskParams {
   readonly lambda: number;
   /** A drawdown limit (fraction); a series past it raises RiskLimitBreached. */
   readonly maxDrawdown?: number;
+  /** Returns each rolling VaR forecast is made from (filtered historical, and the backtests); default 250. */
+  readonly window: number;
 }
 
 export interface StatsParams {
@@ -377,7 +383,7 @@ export function parseAnalysisRequest(
       volatilityRatio: numberIn(params.volatilityRatio, 'params.volatilityRatio', 1, 100, 1.5, errors),
     };
   } else if (kind === 'risk') {
-    const allowed = ['input', 'levels', 'lambda', 'maxDrawdown'];
+    const allowed = ['input', 'levels', 'lambda', 'maxDrawdown', 'window'];
     for (const key of Object.keys(params)) {
       if (!allowed.includes(key))
         errors.push({
@@ -403,6 +409,7 @@ export function parseAnalysisRequest(
       input: input as RiskParams['input'],
       levels: Array.isArray(levels) ? (levels as number[]) : [0.95, 0.99],
       lambda: numberIn(params.lambda, 'params.lambda', 0.5, 0.9999, 0.94, errors),
+      window: numberIn(params.window, 'params.window', 20, 5000, 250, errors, true),
       ...(params.maxDrawdown === undefined
         ? {}
         : { maxDrawdown: numberIn(params.maxDrawdown, 'params.maxDrawdown', 0, 1, 1, errors) }),
@@ -610,9 +617,27 @@ export interface SeriesAnalysis {
           readonly historicalCVaR: number;
           readonly normal: number;
           readonly normalCVaR: number;
+          /**
+           * The next step's VaR forecast by RiskMetrics (zero-mean normal with the EWMA volatility): null with
+           * fewer than 10 returns.
+           */
+          readonly ewma: number | null;
+          readonly ewmaCVaR: number | null;
+          /**
+           * The next step's VaR forecast by filtered historical simulation (the last `window` returns scaled
+           * by their EWMA volatility, rescaled by today's): null with fewer than 20 returns.
+           */
+          readonly filteredHistorical: number | null;
+          readonly filteredHistoricalCVaR: number | null;
         }
       >
     >;
+    /**
+     * Per level and method: how the method's rolling one-step forecasts over this series fared (violation
+     * rate, Kupiec and Christoffersen p-values, Basel zone at 99 %, ES Z2); null when the series has fewer
+     * than `window` + 100 returns.
+     */
+    readonly backtest: Readonly<Record<string, Readonly<Record<string, RiskBacktestSummary>>>> | null;
     readonly ewmaVolatility: number;
     readonly maxDrawdown: number;
     readonly currentDrawdown: number;
@@ -857,6 +882,82 @@ function analyseRegimes(
   };
 }
 
+/** One method's backtest over a series, as the risk analysis reports it. */
+export interface RiskBacktestSummary {
+  readonly observations: number;
+  readonly violations: number;
+  readonly expected: number;
+  readonly rate: number;
+  readonly kupiecPValue: number;
+  readonly conditionalCoveragePValue: number;
+  readonly basel?: BaselZone;
+  readonly esZ2: number;
+}
+
+/** The methods the risk analysis backtests, by the names it reports them under. */
+const BACKTESTED: readonly [string, VarMethod][] = [
+  ['historical', 'historical'],
+  ['normal', 'normal'],
+  ['ewma', 'ewma'],
+  ['filteredHistorical', 'filtered-historical'],
+];
+
+function riskBacktest(
+  returns: readonly number[],
+  params: RiskParams,
+): NonNullable<SeriesAnalysis['risk']>['backtest'] {
+  if (returns.length < params.window + 100) return null;
+  return Object.fromEntries(
+    params.levels.map((level) => [
+      String(level),
+      Object.fromEntries(
+        BACKTESTED.map(([name, method]) => {
+          const b = backtestVaR(
+            returns,
+            rollingVaR(returns, { method, level, window: params.window, lambda: params.lambda }),
+          );
+          const summary: RiskBacktestSummary = {
+            observations: b.observations,
+            violations: b.violations,
+            expected: b.expected,
+            rate: b.rate,
+            kupiecPValue: b.kupiec.pValue,
+            conditionalCoveragePValue: b.conditionalCoverage.pValue,
+            ...(b.basel ? { basel: b.basel } : {}),
+            esZ2: b.esZ2,
+          };
+          return [name, summary];
+        }),
+      ),
+    ]),
+  );
+}
+
+/** The next step's VaR and CVaR of one method: the last entry of its rolling forecasts. */
+function nextStep(
+  returns: readonly number[],
+  method: VarMethod,
+  level: number,
+  window: number,
+  lambda: number,
+) {
+  const f = rollingVaR(returns, { method, level, window, lambda });
+  return { var: f.var[f.var.length - 1] as number, cvar: f.cvar[f.cvar.length - 1] as number };
+}
+
+function riskForecasts(returns: readonly number[], level: number, params: RiskParams) {
+  // The EWMA forecast uses every return; the window only bounds how far back filtered history looks.
+  const window = Math.min(params.window, returns.length);
+  const ewma = returns.length >= 10 ? nextStep(returns, 'ewma', level, 10, params.lambda) : null;
+  const fhs = window >= 20 ? nextStep(returns, 'filtered-historical', level, window, params.lambda) : null;
+  return {
+    ewma: ewma ? ewma.var : null,
+    ewmaCVaR: ewma ? ewma.cvar : null,
+    filteredHistorical: fhs ? fhs.var : null,
+    filteredHistoricalCVaR: fhs ? fhs.cvar : null,
+  };
+}
+
 function analyseRisk(
   points: readonly AggregatePoint[],
   params: RiskParams,
@@ -883,9 +984,11 @@ function analyseRisk(
             historicalCVaR: historicalCVaR(returns, level),
             normal: parametricVaR(returns, level),
             normalCVaR: parametricCVaR(returns, level),
+            ...riskForecasts(returns, level, params),
           },
         ]),
       ),
+      backtest: riskBacktest(returns, params),
       ewmaVolatility: ewmaVolatility(returns, params.lambda).latest,
       maxDrawdown: dd.maxDrawdown,
       currentDrawdown: dd.currentDrawdown,

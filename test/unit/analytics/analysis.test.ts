@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ANALYSIS_LIMITS, parseAnalysisRequest, runAnalysis } from '../../../src/core/analytics/analysis.ts';
 import { matrixProfile } from '../../../src/core/analytics/patterns/index.ts';
+import { rollingVaR } from '../../../src/core/analytics/risk/index.ts';
 import type { AggregatePoint, SeriesResult } from '../../../src/core/ports.ts';
 import { mulberry32, normal } from '../../../src/core/random.ts';
 
@@ -211,6 +212,77 @@ describe('regimes and risk analyses', () => {
     expect(risk.ewmaVolatility).toBeGreaterThan(0);
   });
 
+  it('risk: forecasts the next step by EWMA and filtered history, and backtests each method on the series', () => {
+    // Prepare: 700 one-minute returns whose volatility jumps fourfold halfway.
+    const rng = mulberry32(21);
+    const returns = Array.from({ length: 700 }, (_, i) => normal(rng, 0, i < 350 ? 0.005 : 0.02));
+    const from = NOW - 700 * 60_000;
+    const data: SeriesResult = {
+      series: [
+        {
+          component: 'acct',
+          metric: 'ret',
+          dimensions: {},
+          points: returns.map((v, i) => point(from + i * 60_000, v)),
+        },
+      ],
+    };
+    const r = parseAnalysisRequest(
+      {
+        kind: 'risk',
+        metric: 'ret',
+        from,
+        to: NOW,
+        step: '1m',
+        params: { input: 'returns', levels: [0.99] },
+      },
+      NOW,
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    // Act
+    const risk = runAnalysis(r.request, data).series[0]!.risk!;
+    // Assess: the forecasts are the rolling methods' next-step values.
+    const v = risk.var['0.99']!;
+    const fhs = rollingVaR(returns, { method: 'filtered-historical', level: 0.99, window: 250 });
+    expect(v.filteredHistorical).toBe(fhs.var[fhs.var.length - 1]);
+    expect(v.filteredHistoricalCVaR).toBe(fhs.cvar[fhs.cvar.length - 1]);
+    const ewma = rollingVaR(returns, { method: 'ewma', level: 0.99, window: 10 });
+    expect(v.ewma).toBe(ewma.var[ewma.var.length - 1]);
+    // Today's volatility is the stormy one: the conditional forecasts see it, the whole-range ones average it.
+    expect(v.ewma!).toBeGreaterThan(v.normal);
+    // Backtests over the 450 returns after the first 250, per method.
+    const backtest = risk.backtest!['0.99']!;
+    expect(Object.keys(backtest)).toEqual(['historical', 'normal', 'ewma', 'filteredHistorical']);
+    for (const b of Object.values(backtest)) {
+      expect(b.observations).toBe(450);
+      expect(b.expected).toBeCloseTo(4.5, 12);
+      expect(b.basel).toBeDefined();
+    }
+    // The calm-period history understates the storm; the volatility-scaled forecasts follow it.
+    expect(backtest.historical!.violations).toBeGreaterThan(backtest.filteredHistorical!.violations);
+    expect(backtest.historical!.kupiecPValue).toBeLessThan(0.05);
+  });
+
+  it('risk: leaves out the backtests and the filtered forecast when the series is too short for them', () => {
+    const from = NOW - 30 * 60_000;
+    const data: SeriesResult = {
+      series: [
+        {
+          component: 'c',
+          metric: 'm',
+          dimensions: {},
+          points: Array.from({ length: 15 }, (_, i) => point(from + i * 60_000, 100 + (i % 3))),
+        },
+      ],
+    };
+    const r = parseAnalysisRequest({ kind: 'risk', metric: 'm', from, to: NOW, step: '1m' }, NOW);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const risk = runAnalysis(r.request, data).series[0]!.risk!;
+    expect(risk.backtest).toBeNull();
+    expect(risk.var['0.95']!.filteredHistorical).toBeNull();
+    expect(risk.var['0.95']!.ewma).toBeGreaterThan(0);
+  });
+
   it('skips a series that is no equity curve, and validates the params', () => {
     const data: SeriesResult = {
       series: [
@@ -221,12 +293,17 @@ describe('regimes and risk analyses', () => {
     if (!r.ok) throw new Error('request should be valid');
     expect(runAnalysis(r.request, data).series[0]!.skipped).toMatch(/must stay above 0/);
     const bad = parseAnalysisRequest(
-      { kind: 'risk', metric: 'm', params: { input: 'prices', levels: [1.5], lambda: 2 } },
+      { kind: 'risk', metric: 'm', params: { input: 'prices', levels: [1.5], lambda: 2, window: 5 } },
       NOW,
     );
     expect(bad.ok).toBe(false);
     if (!bad.ok)
-      expect(bad.errors.map((e) => e.path)).toEqual(['params.input', 'params.levels', 'params.lambda']);
+      expect(bad.errors.map((e) => e.path)).toEqual([
+        'params.input',
+        'params.levels',
+        'params.lambda',
+        'params.window',
+      ]);
   });
 });
 
@@ -320,7 +397,7 @@ describe('stats, trend, seasonality and change-point analyses', () => {
           from: '',
           to: '',
           stepMs: 60_000,
-          params: { input: 'equity', levels: [0.95], lambda: 0.94, maxDrawdown: 0.1 },
+          params: { input: 'equity', levels: [0.95], lambda: 0.94, maxDrawdown: 0.1, window: 250 },
         },
         createdAt: '',
         durationMs: 0,

@@ -158,6 +158,29 @@ export class SortedWindow {
     return a + (b - a) * (pos - lo);
   }
 
+  /**
+   * The order statistic at a fractional 0-based position, interpolated linearly and clamped to the window
+   * (`quantile(q)` is `valueAt(q * (size - 1))`; R's type 6 is `valueAt(q * (size + 1) - 1)`).
+   */
+  valueAt(pos: number): number {
+    const n = this.n;
+    if (n === 0) return Number.NaN;
+    const p = Math.min(Math.max(pos, 0), n - 1);
+    const lo = Math.floor(p);
+    const hi = Math.min(lo + 1, n - 1);
+    const a = this.sorted[lo] as number;
+    const b = this.sorted[hi] as number;
+    return a + (b - a) * (p - lo);
+  }
+
+  /** Sum and count of the values at or below `v` (a tail mean, e.g. historical CVaR, in O(log n + count)). */
+  atOrBelow(v: number): { sum: number; count: number } {
+    const count = upperBound(this.sorted, this.n, v);
+    let sum = 0;
+    for (let i = 0; i < count; i++) sum += this.sorted[i] as number;
+    return { sum, count };
+  }
+
   toJSON(): { capacity: number; ring: number[]; head: number } {
     return { capacity: this.capacity, ring: Array.from(this.ring.subarray(0, this.n)), head: this.head };
   }
