@@ -141,7 +141,7 @@ export interface CorrelationParams {
 export interface ChangePointParams {
   readonly method: 'auto' | 'pelt' | 'binseg';
   readonly cost: 'meanvar' | 'mean';
-  readonly penalty: 'bic' | 'aic' | number;
+  readonly penalty: 'mbic' | 'bic' | 'aic' | number;
 }
 
 /** ALL-USE week-type attribution over the stored `week` records whose event time is in the range. */
@@ -446,15 +446,20 @@ export function parseAnalysisRequest(
     const cost = params.cost ?? 'meanvar';
     if (cost !== 'meanvar' && cost !== 'mean')
       errors.push({ path: 'params.cost', rule: 'enum', message: 'must be one of: meanvar, mean' });
-    const penalty = params.penalty ?? 'bic';
+    const penalty = params.penalty ?? 'mbic';
     if (
       !(
+        penalty === 'mbic' ||
         penalty === 'bic' ||
         penalty === 'aic' ||
         (typeof penalty === 'number' && Number.isFinite(penalty) && penalty >= 0)
       )
     ) {
-      errors.push({ path: 'params.penalty', rule: 'type', message: 'must be bic, aic or a number >= 0' });
+      errors.push({
+        path: 'params.penalty',
+        rule: 'type',
+        message: 'must be mbic, bic, aic or a number >= 0',
+      });
     }
     parsed = {
       method: method as ChangePointParams['method'],

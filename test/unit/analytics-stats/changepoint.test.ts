@@ -17,9 +17,13 @@ function piecewise(seed: number, pieces: readonly [number, number, number][]): n
   return out;
 }
 
-/** Optimal partitioning without pruning (Jackson et al. 2005): what PELT must equal. */
-function optimalPartition(values: number[], penalty: number, minSegment: number): number[] {
-  const cost = segmentCost(values, 'meanvar');
+/**
+ * Optimal partitioning without pruning (Jackson et al. 2005): what PELT must equal. `mbic` adds R's
+ * changepoint MBIC term, ln(length), to every segment's cost.
+ */
+function optimalPartition(values: number[], penalty: number, minSegment: number, mbic = false): number[] {
+  const base = segmentCost(values, 'meanvar');
+  const cost = { cost: (a: number, b: number) => base.cost(a, b) + (mbic ? Math.log(b - a) : 0) };
   const n = values.length;
   const f = new Array<number>(n + 1).fill(Number.POSITIVE_INFINITY);
   const last = new Array<number>(n + 1).fill(0);
@@ -76,7 +80,7 @@ describe('offline change points', () => {
     expect(quiet).toBeGreaterThanOrEqual(18);
   });
 
-  it('equals the unpruned optimal partition and never costs more than binary segmentation', () => {
+  it('equals the unpruned optimal partition with BIC and with the default MBIC, and never costs more than binary segmentation', () => {
     for (const seed of [4, 5]) {
       const y = piecewise(seed, [
         [40, 0, 1],
@@ -84,13 +88,53 @@ describe('offline change points', () => {
         [50, 4, 3],
         [40, -2, 1],
       ]);
-      const penalty = 3 * Math.log(y.length);
-      const p = pelt(y);
-      expect(p.changePoints).toEqual(optimalPartition(y, penalty, 5));
-      expect(p.cost).toBeLessThanOrEqual(binarySegmentation(y).cost + 1e-9);
+      const bic = pelt(y, { penalty: 'bic' });
+      expect(bic.penalty).toBeCloseTo(3 * Math.log(y.length), 12);
+      expect(bic.changePoints).toEqual(optimalPartition(y, 3 * Math.log(y.length), 5));
+      const mbic = pelt(y);
+      expect(mbic.penalty).toBeCloseTo(4 * Math.log(y.length), 12);
+      expect(mbic.changePoints).toEqual(optimalPartition(y, 4 * Math.log(y.length), 5, true));
+      expect(mbic.cost).toBeLessThanOrEqual(binarySegmentation(y).cost + 1e-9);
       for (const planted of [40, 70, 120])
-        expect(p.changePoints.some((c) => Math.abs(c - planted) <= 3)).toBe(true);
+        expect(mbic.changePoints.some((c) => Math.abs(c - planted) <= 3)).toBe(true);
     }
+  });
+
+  it('keeps MBIC exact where short segments make pruning unsafe without its slack', () => {
+    // Prepare: short bursts, so the ln(length) terms decide between close candidates
+    for (const seed of [7, 8, 9]) {
+      const y = piecewise(seed, [
+        [12, 0, 1],
+        [7, 3, 1],
+        [15, 0, 1],
+        [6, -3, 2],
+        [20, 1, 1],
+      ]);
+      // Act / Assess
+      expect(pelt(y, { penalty: 'mbic' }).changePoints).toEqual(
+        optimalPartition(y, 4 * Math.log(y.length), 5, true),
+      );
+    }
+  });
+
+  it("the mean cost's noise level: 'series' (the whole series' sd) finds fewer changes than the robust default", () => {
+    // Prepare: two small shifts and a large one, which inflates the whole series' sd (about 2.7, noise 1):
+    // a shift of 1 between 60-point segments gains 30/σ² (30 at σ = 1, about 4 at 2.7) against MBIC's 3 ln 240 ≈ 16
+    const y = piecewise(10, [
+      [60, 0, 1],
+      [60, 1, 1],
+      [60, 0, 1],
+      [60, 6, 1],
+    ]);
+    // Act
+    const robust = pelt(y, { cost: 'mean' });
+    const series = pelt(y, { cost: 'mean', sigma: 'series' });
+    const known = pelt(y, { cost: 'mean', sigma: 1 });
+    // Assess
+    expect(robust.changePoints.length).toBe(3);
+    expect(series.changePoints).toHaveLength(1);
+    expect(Math.abs((series.changePoints[0] as number) - 180)).toBeLessThanOrEqual(2);
+    expect(known.changePoints.length).toBe(3);
   });
 
   it('finds mean shifts with the mean cost and ranks them with maxChangePoints', () => {
@@ -127,7 +171,12 @@ describe('offline change points', () => {
     expect(() => detectChangePoints(ok, { method: 'x' as 'pelt' })).toThrow(/method must be one of/);
     expect(() => pelt([1, 2, Number.NaN, 4])).toThrow(/values\[2\] must be a finite number/);
     expect(() => pelt([1, 2, 3])).toThrow(/values must hold at least 2 · minSegment = 10 points/);
-    expect(() => pelt(ok, { penalty: -1 })).toThrow(/penalty must be 'bic', 'aic' or a finite number >= 0/);
+    expect(() => pelt(ok, { penalty: -1 })).toThrow(
+      /penalty must be 'mbic', 'bic', 'aic' or a finite number >= 0/,
+    );
+    expect(() => pelt(ok, { cost: 'mean', sigma: 0 })).toThrow(
+      /sigma must be 'robust', 'series' or a finite number > 0/,
+    );
     expect(() => pelt(ok, { cost: 'poisson' } as unknown as ChangePointOptions)).toThrow(
       /cost must be one of/,
     );

@@ -29,11 +29,22 @@ export function diffScale(values: readonly number[]): number {
 }
 
 /**
+ * Noise level the `mean` cost assumes known: `robust` ({@link diffScale}, unaffected by the level shifts),
+ * `series` (the sample standard deviation of the whole series, which includes the shifts, so it is larger
+ * and finds fewer changes: R's `cpt.mean` on a series scaled to unit variance, as TCPDBench runs it), or a value > 0.
+ */
+export type NoiseScale = 'robust' | 'series' | number;
+
+/**
  * Builds the cost of a series. Values are centred first so the prefix sums of squares keep their precision.
  * `meanvar` floors a segment's variance at 1e-6 of the series' variance: a short run of equal values would
- * otherwise have −∞ cost and attract a change point on any quantised metric.
+ * otherwise have −∞ cost and attract a change point on any quantised metric. `sigma` applies to `mean` only.
  */
-export function segmentCost(values: readonly number[], name: CostName): SegmentCost {
+export function segmentCost(
+  values: readonly number[],
+  name: CostName,
+  sigma: NoiseScale = 'robust',
+): SegmentCost {
   const n = values.length;
   let mean = 0;
   for (const v of values) mean += v;
@@ -60,10 +71,15 @@ export function segmentCost(values: readonly number[], name: CostName): SegmentC
       },
     };
   }
-  let sigma = diffScale(values);
-  if (!(sigma > 0)) sigma = Math.sqrt(total);
-  if (!(sigma > 0)) sigma = 1;
-  const inv = 1 / (sigma * sigma);
+  let scale =
+    sigma === 'robust'
+      ? diffScale(values)
+      : sigma === 'series'
+        ? Math.sqrt((total * n) / Math.max(1, n - 1))
+        : sigma;
+  if (!(scale > 0)) scale = Math.sqrt(total);
+  if (!(scale > 0)) scale = 1;
+  const inv = 1 / (scale * scale);
   return {
     n,
     parameters: 1,

@@ -1,5 +1,9 @@
-/** Change points: offline (PELT, binary segmentation) and online (Bayesian online change-point detection). */
-export { COST_NAMES, type CostName } from './cost.ts';
+/**
+ * Change points: offline (PELT, binary segmentation), online (Bayesian online change-point detection), and
+ * their accuracy against annotations (TCPDBench's F1 and covering).
+ */
+export { COST_NAMES, type CostName, type NoiseScale } from './cost.ts';
+export { type Annotations, coverScore, type F1Result, f1Details, f1Score } from './metrics.ts';
 export {
   binarySegmentation,
   type ChangePointOptions,
