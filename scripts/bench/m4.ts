@@ -22,10 +22,13 @@ import {
   arCombPooled,
   coverage,
   type ForecastResult,
+  fitEts,
   forecast,
+  forecastEts,
   type MethodName,
   mase,
   methodNames,
+  seasonalAdjustment,
   smape,
 } from '../../src/core/analytics/forecast/index.ts';
 
@@ -124,10 +127,42 @@ const PEER_NAME: Partial<Record<MethodName, string>> = {
   'comb-sdt': 'Comb(SES,Damped,Theta)',
   ets: 'ETS_AAdA',
 };
+const PEER_VARIANT: Record<string, string> = { 'damped-nm': 'Damped', 'ets-aada': 'ETS_AAdA' };
 
 /** Methods that need every series of the set at once (not in the single-series registry). */
 const POOLED = ['ar-comb-pooled'] as const;
-type BenchMethod = MethodName | (typeof POOLED)[number];
+
+/**
+ * Bench-only variants, run only when named in --methods: `damped-nm` is `damped` with the Nelder-Mead
+ * optimiser the gradient fit replaced (before/after in one run), `ets-aada` the single ETS(A,Ad,A) on the raw
+ * series that the peers' ETS_AAdA row fits.
+ */
+const VARIANTS: Record<string, (y: readonly number[], h: number, season: number) => ForecastResult> = {
+  'damped-nm': (y, h, season) => {
+    const adj = seasonalAdjustment(y, season);
+    const fit = fitEts(
+      adj.adjusted,
+      { error: 'A', trend: 'Ad', season: 'N', m: 1 },
+      { optimiser: 'nelder-mead' },
+    );
+    const f = forecastEts(fit, h, LEVELS);
+    if (!adj.seasonal) return { ...f, model: 'Damped-NM' };
+    const back = (xs: readonly number[]): number[] => xs.map((v, i) => adj.restore(v, i + 1));
+    const lower: Record<number, number[]> = {};
+    const upper: Record<number, number[]> = {};
+    for (const level of LEVELS) {
+      lower[level] = back(f.lower[level] ?? []);
+      upper[level] = back(f.upper[level] ?? []);
+    }
+    return { mean: back(f.mean), lower, upper, model: 'Damped-NM' };
+  },
+  'ets-aada': (y, h, season) => {
+    const m = season > 1 && y.length > 2 * season ? season : 1;
+    const fit = fitEts(y, { error: 'A', trend: 'Ad', season: m > 1 ? 'A' : 'N', m });
+    return { ...forecastEts(fit, h, LEVELS), model: fit.name };
+  },
+};
+type BenchMethod = MethodName | (typeof POOLED)[number] | string;
 interface MethodFigures {
   sMAPE: number;
   MASE: number;
@@ -181,9 +216,17 @@ function run(
       const y = (train[i] as Series).values;
       const actual = (test[i] as Series).values.slice(0, horizon);
       const t0 = performance.now();
+      const variant = VARIANTS[method];
       const r =
         pooled?.[i] ??
-        forecast(y, horizon, { season, level: LEVELS, method: method as MethodName, seasons: extraSeasons });
+        (variant
+          ? variant(y, horizon, season)
+          : forecast(y, horizon, {
+              season,
+              level: LEVELS,
+              method: method as MethodName,
+              seasons: extraSeasons,
+            }));
       ms += performance.now() - t0;
       sSum += smape(actual, r.mean);
       mSum += mase(y, actual, r.mean, season);
@@ -222,7 +265,7 @@ function printTable(
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, f] of Object.entries(result.methods)) {
-    const pName = PEER_NAME[name as MethodName];
+    const pName = PEER_NAME[name as MethodName] ?? PEER_VARIANT[name];
     const p = samePeerSet && pName ? peer?.methods[pName] : undefined;
     if (p) {
       f.peer = {
@@ -270,7 +313,10 @@ function main(): void {
   const known: BenchMethod[] = [...methodNames, ...POOLED];
   const methods = (values.methods ? values.methods.split(',').map((s) => s.trim()) : known) as BenchMethod[];
   for (const m of methods) {
-    if (!known.includes(m)) throw new Error(`--methods: unknown method "${m}"; known: ${known.join(', ')}`);
+    if (!known.includes(m) && !(m in VARIANTS))
+      throw new Error(
+        `--methods: unknown method "${m}"; known: ${[...known, ...Object.keys(VARIANTS)].join(', ')}`,
+      );
   }
   const limit = values.limit ? Number(values.limit) : Number.POSITIVE_INFINITY;
   const jobs: { label: string; train: string; test: string; horizon: number; season: number }[] = [];

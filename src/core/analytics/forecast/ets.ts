@@ -1,19 +1,21 @@
 /**
  * Exponential smoothing in state-space form, ETS(error, trend, season) of Hyndman, Koehler, Ord & Snyder
  * (2008): additive or multiplicative error, none / additive / additive-damped trend, none / additive /
- * multiplicative season. Parameters by maximum likelihood (Nelder-Mead on logistic-transformed smoothing
- * parameters with the "usual" bounds of R's forecast::ets, plus the initial level and slope; for the additive-error
- * models without season, which SES, Holt, Damped and Theta use, the initial states are solved in closed form
- * inside each evaluation instead, see profiledSse); initial seasonal
- * states come from a classical decomposition of the first cycles and stay fixed, which keeps a fit with
- * m = 24 to a handful of parameters. Model choice by AICc over the admissible variants.
+ * multiplicative season. Parameters by maximum likelihood within the "usual" bounds of R's forecast::ets. For
+ * the additive-error models without a multiplicative season (SES, Holt, Damped and Theta use them) every
+ * initial state is solved in closed form inside each evaluation (profiledSse, profiledSeasonalSse), and the
+ * smoothing parameters are found by bounded quasi-Newton steps on the exact gradient (SES: Brent). The other
+ * variants use Nelder-Mead on logistic-transformed smoothing parameters plus the initial level and slope, with
+ * the initial seasonal states from a classical decomposition of the first cycles, kept fixed. Model choice by
+ * AICc over the admissible variants.
  *
  * Why written here: no maintained JavaScript library offers ETS with likelihood fitting, AICc selection and
  * prediction intervals (the npm forecasting packages are unmaintained Holt-Winters ports with fixed
  * parameters and no intervals).
  */
 import { mulberry32, normal } from '../../random.ts';
-import { brentMinimise, nelderMead } from './optim.ts';
+import { filterSseGradient, profiledSeasonalSse, seasonalSseGradient, seasonalWork } from './ets-gradient.ts';
+import { type BoxMinimiseOptions, boxMinimise, brentMinimise, nelderMead } from './optim.ts';
 import { decompose } from './seasonality.ts';
 import { linearFit, mean, sortedQuantile, zForLevel } from './stats.ts';
 
@@ -178,6 +180,12 @@ export interface EtsFitOptions {
    * smoothing parameters, as for the other variants. @default true
    */
   readonly profileInitialStates?: boolean;
+  /**
+   * Optimiser of the profiled trended models: `'gradient'`, bounded quasi-Newton steps on the exact gradient
+   * ({@link profiledSseGradient}), or `'nelder-mead'`, the simplex on logistic-transformed parameters used
+   * before (kept for comparison). @default 'gradient'
+   */
+  readonly optimiser?: 'gradient' | 'nelder-mead';
 }
 
 /**
@@ -199,6 +207,34 @@ export function profiledSse(
   offsets?: Float64Array,
 ): number {
   return trend ? trendSse(y, l0, b0, alpha, beta, phi, offsets) : levelSse(y, l0, alpha, offsets);
+}
+
+/**
+ * {@link profiledSse} with a trend and its exact gradient with respect to (alpha, beta, phi) in `grad[0..2]`.
+ * By the envelope theorem the profiled SSE's derivative is the filter's derivative with the initial states held
+ * at their optimum, so one more pass of the filter from those states with sensitivities gives it exactly. The
+ * best offsets of the initial states go to `offsets` when given.
+ */
+export function profiledSseGradient(
+  y: Float64Array,
+  l0: number,
+  b0: number,
+  alpha: number,
+  beta: number,
+  phi: number,
+  grad: Float64Array,
+  offsets: Float64Array = new Float64Array(2),
+): number {
+  profiledSse(y, l0, b0, alpha, beta, phi, true, offsets);
+  return filterSseGradient(
+    y,
+    l0 + (offsets[0] as number),
+    b0 + (offsets[1] as number),
+    alpha,
+    beta,
+    phi,
+    grad,
+  );
 }
 
 /** {@link profiledSse} without trend: one response (c) to a change of the initial level. */
@@ -329,7 +365,13 @@ const decodeAlpha = (x: number): number => LOW + (1 - 2 * LOW) * sigmoid(x);
  * a random walk) refined by Brent's method between the best grid point's neighbours; trended models by
  * Nelder-Mead on (alpha, beta, phi) from the same two starts as the general path.
  */
-function fitProfiled(y: readonly number[], spec: EtsSpec, init: Init, budget: number): Params {
+function fitProfiled(
+  y: readonly number[],
+  spec: EtsSpec,
+  init: Init,
+  budget: number,
+  optimiser: 'gradient' | 'nelder-mead',
+): Params {
   const yf = Float64Array.from(y);
   const hasTrend = spec.trend !== 'N';
   const damped = spec.trend === 'Ad';
@@ -357,6 +399,7 @@ function fitProfiled(y: readonly number[], spec: EtsSpec, init: Init, budget: nu
     profiledSse(yf, l0, 0, alpha, 0, 1, false, offsets);
     return { alpha, beta: 0, gamma: 0, phi: 1, l0: l0 + (offsets[0] as number), b0: 0 };
   }
+  if (optimiser === 'gradient') return fitTrendGradient(yf, damped, l0, b0);
   const decode = (x: readonly number[]): [number, number, number] => {
     const alpha = decodeAlpha(x[0] as number);
     const beta = LOW + (alpha - LOW) * sigmoid(x[1] as number);
@@ -406,6 +449,151 @@ function fitProfiled(y: readonly number[], spec: EtsSpec, init: Init, budget: nu
 }
 
 /**
+ * The trended profiled fit by {@link boxMinimise} on the exact gradient. Coordinates (alpha, u, phi) with
+ * beta = LOW + (alpha - LOW) u: the admissible region (LOW <= beta <= alpha, as the logistic path's) becomes a
+ * box, as in statsmodels' ETSModel, which bounds beta / alpha. The objective is log SSE, the likelihood divided
+ * by n, so the tolerances mean the same on short and long series. Two starts, alpha = 0.2 and 0.9, because the
+ * likelihood is often bimodal in alpha (a smooth level versus a random walk), then (damped) a search on the
+ * face of phi's other bound, then a tight polish of the best.
+ */
+function fitTrendGradient(yf: Float64Array, damped: boolean, l0: number, b0: number): Params {
+  const offsets = new Float64Array(2);
+  const g3 = new Float64Array(3);
+  const unpack = (x: Float64Array): [number, number, number] => {
+    const alpha = x[0] as number;
+    return [alpha, LOW + (alpha - LOW) * (x[1] as number), damped ? (x[2] as number) : 1];
+  };
+  const f = (x: Float64Array): number => {
+    const [alpha, beta, phi] = unpack(x);
+    const sse = profiledSse(yf, l0, b0, alpha, beta, phi, true, offsets);
+    // A perfect fit: the floor keeps it the best value instead of -Infinity (as runFilter's likelihood).
+    return Math.log(Math.max(sse, 1e-300));
+  };
+  // Called right after f at the same point: the offsets there are the optimal initial states.
+  const grad = (x: Float64Array, g: Float64Array): void => {
+    const [alpha, beta, phi] = unpack(x);
+    const l = l0 + (offsets[0] as number);
+    const b = b0 + (offsets[1] as number);
+    const sse = filterSseGradient(yf, l, b, alpha, beta, phi, g3);
+    const inv = sse > 0 ? 1 / sse : 0;
+    const u = x[1] as number;
+    g[0] = ((g3[0] as number) + u * (g3[1] as number)) * inv;
+    g[1] = (alpha - LOW) * (g3[1] as number) * inv;
+    if (damped) g[2] = (g3[2] as number) * inv;
+  };
+  const lower = damped ? [LOW, 0, 0.8] : [LOW, 0];
+  const upper = damped ? [1 - LOW, 1, 0.98] : [1 - LOW, 1];
+  // Each start and the mode switch below stop at a loose tolerance; only the best is then polished.
+  const coarse = { gtol: 1e-4, ftol: 1e-8 };
+  let best: Float64Array = Float64Array.from(damped ? [0.2, 0.1, 0.97] : [0.2, 0.1]);
+  let bestV = Number.POSITIVE_INFINITY;
+  const search = (
+    x0: ArrayLike<number>,
+    options: BoxMinimiseOptions,
+    lo: readonly number[] = lower,
+    hi: readonly number[] = upper,
+  ): void => {
+    const r = boxMinimise(f, grad, x0, lo, hi, options);
+    if (r.value < bestV) {
+      best = r.x;
+      bestV = r.value;
+    }
+  };
+  search(best, coarse);
+  search(damped ? [0.9, 0.1, 0.97] : [0.9, 0.1], coarse);
+  if (damped) {
+    // The likelihood is often bimodal in (beta, phi) too: a slope that reacts and dies out fast, or one that
+    // hardly reacts and lingers with phi on its upper bound. Both starts can land in the same mode, and a
+    // mode on a face of the box need not attract a search from inside: so one more search on the face of
+    // phi's other bound (0.98, or 0.8 when the best is already at 0.98), then the polish from the best.
+    const phiFace = (best[2] as number) < 0.98 ? 0.98 : 0.8;
+    search([best[0] as number, best[1] as number, phiFace], coarse, [LOW, 0, phiFace], [1 - LOW, 1, phiFace]);
+  }
+  search(best, {});
+  const [alpha, beta, phi] = unpack(best as Float64Array);
+  profiledSse(yf, l0, b0, alpha, beta, phi, true, offsets);
+  return {
+    alpha,
+    beta,
+    gamma: 0,
+    phi,
+    l0: l0 + (offsets[0] as number),
+    b0: b0 + (offsets[1] as number),
+  };
+}
+
+/**
+ * ETS(A,N,A), ETS(A,A,A) and ETS(A,Ad,A) by {@link boxMinimise} on the exact gradient with every initial
+ * state profiled out ({@link profiledSeasonalSse}): the level, slope and all m seasonal states are at their
+ * likelihood optimum for each (alpha, beta, gamma, phi), as in statsmodels' ETSModel (which searches them
+ * with the smoothing parameters), instead of the seasonal states staying at a decomposition's estimate.
+ * Coordinates (alpha, u, v, phi) with beta = LOW + (alpha - LOW) u and gamma = LOW + (1 - alpha - LOW) v,
+ * the region of the logistic path as a box; starts and the phi face as {@link fitTrendGradient}. The initial
+ * states go to `states` (level, slope, m seasonal states).
+ */
+function fitSeasonalGradient(y: Float64Array, spec: EtsSpec, init: Init, states: Float64Array): Params {
+  const hasTrend = spec.trend !== 'N';
+  const damped = spec.trend === 'Ad';
+  const w = seasonalWork(spec.m);
+  const g4 = new Float64Array(4);
+  const at = new Float64Array(spec.m + 2);
+  const unpack = (x: Float64Array): [number, number, number, number] => {
+    const alpha = x[0] as number;
+    const beta = hasTrend ? LOW + (alpha - LOW) * (x[1] as number) : 0;
+    const gamma = LOW + Math.max(0, 1 - alpha - LOW) * (x[2] as number);
+    return [alpha, beta, gamma, damped ? (x[3] as number) : 1];
+  };
+  const f = (x: Float64Array): number => {
+    const [alpha, beta, gamma, phi] = unpack(x);
+    const sse = profiledSeasonalSse(y, init.l0, init.b0, init.s0, alpha, beta, gamma, phi, hasTrend, w, at);
+    return Math.log(Math.max(sse, 1e-300));
+  };
+  const grad = (x: Float64Array, g: Float64Array): void => {
+    const [alpha, beta, gamma, phi] = unpack(x);
+    const sse = seasonalSseGradient(y, at, alpha, beta, gamma, phi, hasTrend, w, g4);
+    const inv = sse > 0 ? 1 / sse : 0;
+    const u = x[1] as number;
+    const v = x[2] as number;
+    g[0] = ((g4[0] as number) + (hasTrend ? u * (g4[1] as number) : 0) - v * (g4[2] as number)) * inv;
+    g[1] = hasTrend ? (alpha - LOW) * (g4[1] as number) * inv : 0;
+    g[2] = Math.max(0, 1 - alpha - LOW) * (g4[2] as number) * inv;
+    g[3] = damped ? (g4[3] as number) * inv : 0;
+  };
+  // Unused coordinates (no trend: u; no damping: phi) are pinned by equal bounds.
+  const lower = [LOW, 0, 0, damped ? 0.8 : 1];
+  const upper = [1 - LOW, hasTrend ? 1 : 0, 1, damped ? 0.98 : 1];
+  const coarse = { gtol: 1e-4, ftol: 1e-8 };
+  let best: Float64Array = Float64Array.from([0.2, hasTrend ? 0.1 : 0, 0.05, damped ? 0.97 : 1]);
+  let bestV = Number.POSITIVE_INFINITY;
+  const search = (
+    x0: ArrayLike<number>,
+    options: BoxMinimiseOptions,
+    lo: readonly number[] = lower,
+    hi: readonly number[] = upper,
+  ): void => {
+    const r = boxMinimise(f, grad, x0, lo, hi, options);
+    if (r.value < bestV) {
+      best = r.x;
+      bestV = r.value;
+    }
+  };
+  search(best, coarse);
+  search([0.9, hasTrend ? 0.1 : 0, 0.05, damped ? 0.97 : 1], coarse);
+  if (damped) {
+    const phiFace = (best[3] as number) < 0.98 ? 0.98 : 0.8;
+    const lo = lower.slice();
+    const hi = upper.slice();
+    lo[3] = phiFace;
+    hi[3] = phiFace;
+    search([best[0] as number, best[1] as number, best[2] as number, phiFace], coarse, lo, hi);
+  }
+  search(best, {});
+  const [alpha, beta, gamma, phi] = unpack(best);
+  profiledSeasonalSse(y, init.l0, init.b0, init.s0, alpha, beta, gamma, phi, hasTrend, w, states);
+  return { alpha, beta, gamma, phi, l0: states[0] as number, b0: states[1] as number };
+}
+
+/**
  * Fits one ETS variant by maximum likelihood.
  *
  * @example
@@ -442,7 +630,17 @@ export function fitEts(y: readonly number[], spec: EtsSpec, options: EtsFitOptio
   const budget = options.maxEvaluations ?? 150 * x0.length;
   let p: Params;
   if (spec.error === 'A' && !hasSeason && options.profileInitialStates !== false) {
-    p = fitProfiled(y, spec, init, budget);
+    p = fitProfiled(y, spec, init, budget, options.optimiser ?? 'gradient');
+  } else if (
+    spec.error === 'A' &&
+    spec.season === 'A' &&
+    spec.m > 1 &&
+    options.profileInitialStates !== false &&
+    options.optimiser !== 'nelder-mead'
+  ) {
+    const states = new Float64Array(spec.m + 2);
+    p = fitSeasonalGradient(Float64Array.from(y), spec, init, states);
+    init.s0.set(states.subarray(2));
   } else {
     const step = x0.map(() => 0.5);
     let best = nelderMead(objective, x0, { step, maxEvaluations: budget, tolerance: 1e-7 });

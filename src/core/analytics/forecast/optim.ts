@@ -1,6 +1,7 @@
 /**
- * Minimisers written once for every model fit here: Nelder-Mead for several parameters and Brent's method for
- * one. Constraints are the caller's business: map bounded parameters through a transform or return Infinity.
+ * Minimisers written once for every model fit here: Nelder-Mead for several parameters, Brent's method for
+ * one, and a projected quasi-Newton method for smooth objectives with a gradient and box bounds. For the first
+ * two, constraints are the caller's business: map bounded parameters through a transform or return Infinity.
  */
 
 /** Options of {@link nelderMead}. */
@@ -222,4 +223,252 @@ export function brentMinimise(
     }
   }
   return { x, value: fx, evaluations: evals };
+}
+
+/** Options of {@link boxMinimise}. */
+export interface BoxMinimiseOptions {
+  /** Iterations at most. @default 100 */
+  readonly maxIterations?: number;
+  /** Stop when every component of the projected gradient is at most this in absolute value. @default 1e-6 */
+  readonly gtol?: number;
+  /** Stop when one iteration lowers f by at most `ftol · max(1, |f|)`. @default 1e-10 */
+  readonly ftol?: number;
+  /** Largest coordinate change of the first step (no curvature known yet). @default 0.1 */
+  readonly firstStep?: number;
+}
+
+/** Result of {@link boxMinimise}. */
+export interface BoxMinimiseResult {
+  readonly x: Float64Array;
+  readonly value: number;
+  readonly iterations: number;
+  /** Calls of `f` (line-search trials included) and of `grad`. */
+  readonly evaluations: number;
+  readonly gradients: number;
+  /** True when a stopping test held; false when the iterations ran out or no step lowered f. */
+  readonly converged: boolean;
+}
+
+/**
+ * Minimises a smooth `f` over the box lower <= x <= upper by projected quasi-Newton steps (the idea of
+ * L-BFGS-B, Byrd, Lu, Nocedal & Zhu 1995, with a dense BFGS inverse Hessian for the few parameters of a model
+ * fit): coordinates at a bound whose gradient points outwards are held there, the others take the BFGS step,
+ * the trial point is projected onto the box, and an Armijo backtracking search accepts it. Why not the
+ * transform-to-unbounded route: at a bound the logistic's slope vanishes, and the search then crawls instead
+ * of stopping there, while smoothing parameters of ETS fits often sit at their bounds.
+ *
+ * `grad(x, g)` is called only at the point of the latest `f(x)` call, so a caller can reuse work from it (the
+ * profiled initial states of an ETS fit, for example).
+ *
+ * @example
+ * boxMinimise(
+ *   (x) => (x[0]! - 2) ** 2,
+ *   (x, g) => { g[0] = 2 * (x[0]! - 2); },
+ *   [0], [0], [1],
+ * ).x[0] // 1, the bound
+ */
+export function boxMinimise(
+  f: (x: Float64Array) => number,
+  grad: (x: Float64Array, g: Float64Array) => void,
+  x0: ArrayLike<number>,
+  lower: ArrayLike<number>,
+  upper: ArrayLike<number>,
+  options: BoxMinimiseOptions = {},
+): BoxMinimiseResult {
+  const n = x0.length;
+  if (lower.length !== n || upper.length !== n)
+    throw new RangeError(`boxMinimise: lower and upper must have x0's length ${n}`);
+  for (let i = 0; i < n; i++) {
+    if (!((lower[i] as number) <= (upper[i] as number)))
+      throw new RangeError(`boxMinimise: lower[${i}] must be <= upper[${i}]`);
+  }
+  const maxIter = options.maxIterations ?? 100;
+  const gtol = options.gtol ?? 1e-6;
+  const ftol = options.ftol ?? 1e-10;
+  const firstStep = options.firstStep ?? 0.1;
+  const clamp = (v: number, i: number): number =>
+    Math.min(upper[i] as number, Math.max(lower[i] as number, v));
+  const safe = (x: Float64Array): number => {
+    const v = f(x);
+    return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v;
+  };
+  let x = new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = clamp(x0[i] as number, i);
+  let xt = new Float64Array(n);
+  let g = new Float64Array(n);
+  let gt = new Float64Array(n);
+  const d = new Float64Array(n);
+  const s = new Float64Array(n);
+  const yv = new Float64Array(n);
+  const free = new Uint8Array(n);
+  // Dense Hessian approximation B, row-major; the step solves B_FF d_F = -g_F on the free coordinates F, which
+  // is the Newton step of the problem restricted to them (the block of an inverse approximation would not be).
+  // `fresh` while B is still the identity.
+  const B = new Float64Array(n * n);
+  const A = new Float64Array(n * n);
+  const bs = new Float64Array(n);
+  const resetB = (): void => {
+    B.fill(0);
+    for (let i = 0; i < n; i++) B[i * n + i] = 1;
+  };
+  resetB();
+  let fresh = true;
+  let fx = safe(x);
+  let evaluations = 1;
+  let gradients = 0;
+  if (!Number.isFinite(fx)) return { x, value: fx, iterations: 0, evaluations, gradients, converged: false };
+  grad(x, g);
+  gradients++;
+  let iter = 0;
+  let converged = false;
+  while (iter < maxIter) {
+    let pg = 0;
+    for (let i = 0; i < n; i++) {
+      const gi = g[i] as number;
+      const xi = x[i] as number;
+      const held = (xi <= (lower[i] as number) && gi > 0) || (xi >= (upper[i] as number) && gi < 0);
+      free[i] = held ? 0 : 1;
+      if (!held && Math.abs(gi) > pg) pg = Math.abs(gi);
+    }
+    if (pg <= gtol) {
+      converged = true;
+      break;
+    }
+    let slope = 0;
+    if (fresh) {
+      // Without curvature the first step moves the largest free coordinate by `firstStep`.
+      const scale = firstStep / pg;
+      for (let i = 0; i < n; i++) {
+        d[i] = free[i] ? -scale * (g[i] as number) : 0;
+        slope += (d[i] as number) * (g[i] as number);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++)
+          A[i * n + j] = free[i] && free[j] ? (B[i * n + j] as number) : i === j ? 1 : 0;
+        d[i] = free[i] ? -(g[i] as number) : 0;
+      }
+      if (!solveSpd(A, d, n)) {
+        resetB();
+        fresh = true;
+        continue;
+      }
+      for (let i = 0; i < n; i++) slope += (d[i] as number) * (g[i] as number);
+      if (!(slope < 0)) {
+        resetB();
+        fresh = true;
+        continue;
+      }
+    }
+    if (!(slope < 0)) break;
+    let t = 1;
+    let ft = Number.POSITIVE_INFINITY;
+    let accepted = false;
+    for (let trial = 0; trial < 30; trial++) {
+      let dec = 0;
+      let moved = false;
+      for (let i = 0; i < n; i++) {
+        const v = clamp((x[i] as number) + t * (d[i] as number), i);
+        xt[i] = v;
+        const si = v - (x[i] as number);
+        if (si !== 0) moved = true;
+        dec += si * (g[i] as number);
+      }
+      if (!moved) break;
+      ft = safe(xt);
+      evaluations++;
+      if (ft <= fx + 1e-4 * dec) {
+        accepted = true;
+        break;
+      }
+      // Minimiser of the quadratic through f(0), f'(0) and f(t), kept within [0.1 t, 0.5 t].
+      const q = Number.isFinite(ft) ? (-dec * t) / (2 * (ft - fx - dec)) : 0.1 * t;
+      t = Math.min(0.5 * t, Math.max(0.1 * t, q));
+    }
+    if (!accepted) {
+      if (fresh) break; // not even a short steepest-descent step lowers f: nothing left at this precision
+      resetB();
+      fresh = true;
+      continue;
+    }
+    grad(xt, gt);
+    gradients++;
+    iter++;
+    let sy = 0;
+    let yy = 0;
+    for (let i = 0; i < n; i++) {
+      s[i] = (xt[i] as number) - (x[i] as number);
+      yv[i] = (gt[i] as number) - (g[i] as number);
+      sy += (s[i] as number) * (yv[i] as number);
+      yy += (yv[i] as number) * (yv[i] as number);
+    }
+    if (sy > Number.EPSILON * Math.sqrt(yy) * Math.hypot(...s)) {
+      if (fresh) {
+        // Nocedal & Wright (6.20), for B: scale the identity before the first update.
+        B.fill(0);
+        for (let i = 0; i < n; i++) B[i * n + i] = yy / sy;
+        fresh = false;
+      }
+      // B+ = B - (B s)(B s)' / s'B s + y y' / y's.
+      let sbs = 0;
+      for (let i = 0; i < n; i++) {
+        let v = 0;
+        for (let j = 0; j < n; j++) v += (B[i * n + j] as number) * (s[j] as number);
+        bs[i] = v;
+        sbs += (s[i] as number) * v;
+      }
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          B[i * n + j] =
+            (B[i * n + j] as number) -
+            ((bs[i] as number) * (bs[j] as number)) / sbs +
+            ((yv[i] as number) * (yv[j] as number)) / sy;
+        }
+      }
+    } else {
+      // No positive curvature along the step (f is concave there): the old curvature would now hold the
+      // steps back to a crawl, so start again from a scaled gradient step.
+      resetB();
+      fresh = true;
+    }
+    const drop = fx - ft;
+    [x, xt] = [xt, x];
+    [g, gt] = [gt, g];
+    fx = ft;
+    if (drop <= ftol * Math.max(1, Math.abs(fx))) {
+      converged = true;
+      break;
+    }
+  }
+  return { x, value: fx, iterations: iter, evaluations, gradients, converged };
+}
+
+/**
+ * Solves A x = b in place (b becomes x) by Cholesky for a symmetric positive definite A (overwritten by its
+ * factor); false when A is not numerically positive definite.
+ */
+function solveSpd(A: Float64Array, b: Float64Array, n: number): boolean {
+  for (let j = 0; j < n; j++) {
+    let dj = A[j * n + j] as number;
+    for (let k = 0; k < j; k++) dj -= (A[j * n + k] as number) ** 2;
+    if (!(dj > 1e-300)) return false;
+    const r = Math.sqrt(dj);
+    A[j * n + j] = r;
+    for (let i = j + 1; i < n; i++) {
+      let v = A[i * n + j] as number;
+      for (let k = 0; k < j; k++) v -= (A[i * n + k] as number) * (A[j * n + k] as number);
+      A[i * n + j] = v / r;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    let v = b[i] as number;
+    for (let k = 0; k < i; k++) v -= (A[i * n + k] as number) * (b[k] as number);
+    b[i] = v / (A[i * n + i] as number);
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let v = b[i] as number;
+    for (let k = i + 1; k < n; k++) v -= (A[k * n + i] as number) * (b[k] as number);
+    b[i] = v / (A[i * n + i] as number);
+  }
+  return true;
 }
