@@ -10,6 +10,7 @@ import {
   autocorrelations,
   CusumDetector,
   createDetector,
+  DETECTOR_PRESETS,
   detectPeriod,
   EnsembleDetector,
   erfc,
@@ -208,90 +209,96 @@ describe('LikelihoodDetector against the plain algorithm', () => {
   });
 });
 
-describe('EnsembleDetector maximum with deferred member scores', () => {
-  /** The default ensemble written out: every member scored, the maximum taken, 30-point rest at 0.6. */
-  function referenceEnsemble(xs: readonly number[]): number[] {
-    const members = ['robustLik', 'cusumLik', 'seasonalGate'].map((n) => createDetector(n));
-    let rest = 0;
-    return xs.map((x, i) => {
-      let max = 0;
-      for (const m of members) {
-        const v = Math.max(m.update(i, x), 0);
-        if (v > max) max = v;
-      }
-      if (rest > 0) {
-        rest--;
-        if (max > 0) max = 0;
+describe.each(['ensemble', 'ensembleContextual'])(
+  'EnsembleDetector maximum with deferred member scores (%s)',
+  (preset) => {
+    /** The preset's members, built eagerly (nothing deferred). */
+    const defaultMembers = () => (DETECTOR_PRESETS[preset]?.members ?? []).map((m) => createDetector(m));
+
+    /** The preset written out: every member scored, the maximum taken, 30-point rest at 0.6. */
+    function referenceEnsemble(xs: readonly number[]): number[] {
+      const members = defaultMembers();
+      let rest = 0;
+      return xs.map((x, i) => {
+        let max = 0;
+        for (const m of members) {
+          const v = Math.max(m.update(i, x), 0);
+          if (v > max) max = v;
+        }
+        if (rest > 0) {
+          rest--;
+          if (max > 0) max = 0;
+          return max;
+        }
+        if (max >= 0.6) rest = 30;
         return max;
-      }
-      if (max >= 0.6) rest = 30;
-      return max;
-    });
-  }
-
-  it('gives bit-identical scores on a seasonal series (gate open) and a non-seasonal one (shut)', () => {
-    for (const [seed, period, open] of [
-      [1, 24, true],
-      [2, 0, false],
-    ] as const) {
-      // Prepare
-      const xs = series(2400, seed, period);
-      const e = createDetector('ensemble');
-      const gate = createDetector('seasonalGate');
-      // Act
-      const got = xs.map((x, i) => e.update(i, x));
-      const gated = xs.map((x, i) => gate.update(i, x));
-      // Assess
-      expect(sameBits(got, referenceEnsemble(xs))).toBe(true);
-      expect(got.some((s) => s >= 0.6)).toBe(true);
-      expect(gated.some((s) => s > 0)).toBe(open);
+      });
     }
-  });
 
-  it('serialises the held votes of deferred members and resumes with the same scores', () => {
-    // Prepare
-    const xs = series(1500, 9);
-    const whole = createDetector('ensemble');
-    const expected = xs.map((x, i) => whole.update(i, x));
-    const first = createDetector('ensemble') as EnsembleDetector;
-    for (let i = 0; i < 1000; i++) first.update(i, xs[i] as number);
-    const reference = ['robustLik', 'cusumLik', 'seasonalGate'].map((n) => createDetector(n));
-    const last = reference.map((m) => xs.slice(0, 1000).reduce((_, x, i) => m.update(i, x), 0));
-    // Act
-    const json = JSON.parse(JSON.stringify(first.toJSON()));
-    const restored = restoreDetector(json);
-    // Assess: held = max(last member score, +0), as an eager maximum keeps it
-    expect(json.state.held).toEqual(last.map((s) => Math.max(s, 0)));
-    expect(
-      sameBits(
-        xs.slice(1000).map((x, j) => restored.update(1000 + j, x)),
-        expected.slice(1000),
-      ),
-    ).toBe(true);
-  });
+    it('gives bit-identical scores on a seasonal series (gate open) and a non-seasonal one (shut)', () => {
+      for (const [seed, period, open] of [
+        [1, 24, true],
+        [2, 0, false],
+      ] as const) {
+        // Prepare
+        const xs = series(2400, seed, period);
+        const e = createDetector(preset);
+        const gate = createDetector('seasonalGate');
+        // Act
+        const got = xs.map((x, i) => e.update(i, x));
+        const gated = xs.map((x, i) => gate.update(i, x));
+        // Assess
+        expect(sameBits(got, referenceEnsemble(xs))).toBe(true);
+        expect(got.some((s) => s >= 0.6)).toBe(true);
+        expect(gated.some((s) => s > 0)).toBe(open);
+      }
+    });
 
-  it('leaves a mean ensemble and a maximum with memory computing every member score', () => {
-    // Prepare
-    const xs = series(600, 4);
-    const build = (combine: 'mean' | 'max', decay: number) =>
-      new EnsembleDetector(
-        [
-          new LikelihoodDetector(new RobustDetector(), SMALL),
-          new LikelihoodDetector(new CusumDetector(), SMALL),
-        ],
-        { combine, decay },
-      );
-    const a = referenceLikelihood(new RobustDetector(), SMALL);
-    const b = referenceLikelihood(new CusumDetector(), SMALL);
-    const mean = build('mean', 0);
-    // Act
-    const got = xs.map((x, i) => mean.update(i, x));
-    const want = xs.map((x, i) => (Math.max(a(i, x), 0) + Math.max(b(i, x), 0)) / 2);
-    // Assess
-    expect(sameBits(got, want)).toBe(true);
-    expect(xs.every((x, i) => build('max', 0.5).update(i, x) !== PENDING)).toBe(true);
-  });
-});
+    it('serialises the held votes of deferred members and resumes with the same scores', () => {
+      // Prepare
+      const xs = series(1500, 9);
+      const whole = createDetector(preset);
+      const expected = xs.map((x, i) => whole.update(i, x));
+      const first = createDetector(preset) as EnsembleDetector;
+      for (let i = 0; i < 1000; i++) first.update(i, xs[i] as number);
+      const reference = defaultMembers();
+      const last = reference.map((m) => xs.slice(0, 1000).reduce((_, x, i) => m.update(i, x), 0));
+      // Act
+      const json = JSON.parse(JSON.stringify(first.toJSON()));
+      const restored = restoreDetector(json);
+      // Assess: held = max(last member score, +0), as an eager maximum keeps it
+      expect(json.state.held).toEqual(last.map((s) => Math.max(s, 0)));
+      expect(
+        sameBits(
+          xs.slice(1000).map((x, j) => restored.update(1000 + j, x)),
+          expected.slice(1000),
+        ),
+      ).toBe(true);
+    });
+
+    it('leaves a mean ensemble and a maximum with memory computing every member score', () => {
+      // Prepare
+      const xs = series(600, 4);
+      const build = (combine: 'mean' | 'max', decay: number) =>
+        new EnsembleDetector(
+          [
+            new LikelihoodDetector(new RobustDetector(), SMALL),
+            new LikelihoodDetector(new CusumDetector(), SMALL),
+          ],
+          { combine, decay },
+        );
+      const a = referenceLikelihood(new RobustDetector(), SMALL);
+      const b = referenceLikelihood(new CusumDetector(), SMALL);
+      const mean = build('mean', 0);
+      // Act
+      const got = xs.map((x, i) => mean.update(i, x));
+      const want = xs.map((x, i) => (Math.max(a(i, x), 0) + Math.max(b(i, x), 0)) / 2);
+      // Assess
+      expect(sameBits(got, want)).toBe(true);
+      expect(xs.every((x, i) => build('max', 0.5).update(i, x) !== PENDING)).toBe(true);
+    });
+  },
+);
 
 describe('autocorrelations and detectPeriod', () => {
   it('computes every lag bit for bit as one loop per lag over the raw values', () => {

@@ -1,6 +1,7 @@
 /** Online anomaly detectors and the NAB scorer: the public surface of the anomaly module. */
 
 export { NullDetector, RandomDetector } from './baselines.ts';
+export { CONTEXTUAL_DEFAULTS, ContextualDetector, type ContextualParams } from './contextual.ts';
 export { EnsembleDetector, type EnsembleParams } from './ensemble.ts';
 export { SeasonalGateDetector } from './gate.ts';
 export { KnnDetector, type KnnParams } from './knn.ts';

@@ -6,6 +6,7 @@
  * with NAB scoring; the Python references (NAB, NuPIC, river) cannot run in a Lambda written in TypeScript.
  */
 import { NullDetector, RandomDetector } from './baselines.ts';
+import { ContextualDetector } from './contextual.ts';
 import { EnsembleDetector } from './ensemble.ts';
 import { SeasonalGateDetector } from './gate.ts';
 import { KnnDetector } from './knn.ts';
@@ -42,10 +43,14 @@ const lik = (inner: string, params: Record<string, unknown> = {}): DetectorSpec 
  * Named presets. Raw models score single-point surprise; `*Lik` wraps one in the anomaly likelihood.
  * `seasonalGate` is the seasonal likelihood heard only on clearly seasonal series (autocorrelation >= 0.5
  * at the detected period), with its residual scale floored at 1 % of the series' spread.
- * `ensemble` takes the largest of the robust-quantile and CUSUM likelihoods (isolated outliers against slow
- * shifts) and the gated seasonal one (pattern changes inside the usual range), then rests 30 points after
- * an alert at 0.6 or above (tail probability ~1e-6) so that one event raises one alert; `ensembleV1` is the
- * earlier two-member maximum without rest, kept for comparison. `ensembleRaw` averages the robust and CUSUM
+ * `contextual` is a CAD-style pattern memory (see contextual.ts) with its own 30-point rest; `contextualLik`
+ * wraps it, without the rest, in the likelihood (which starts learning when the memory starts scoring).
+ * `ensemble`, the default, takes the largest of the robust-quantile and CUSUM likelihoods (isolated outliers
+ * against slow shifts) and the gated seasonal one (pattern changes inside the usual range of periodic series),
+ * then rests 30 points after an alert at 0.6 or above (tail probability ~1e-6) so that one event raises one
+ * alert. `ensembleContextual` adds the likelihood of the contextual memory (unfamiliar sequences of levels in
+ * any series): the most accurate on NAB, but 20-40x slower and its memory grows with the variety of patterns
+ * seen, so it is opt-in. `ensembleV1` is the earlier two-member maximum without rest, kept for comparison. `ensembleRaw` averages the robust and CUSUM
  * raw scores under one likelihood; `ensembleWide` averages five families' likelihoods.
  */
 export const DETECTOR_PRESETS: Readonly<Record<string, DetectorSpec>> = {
@@ -58,12 +63,20 @@ export const DETECTOR_PRESETS: Readonly<Record<string, DetectorSpec>> = {
   holt: { kind: 'holt' },
   seasonal: { kind: 'seasonal' },
   knn: { kind: 'knn' },
+  contextual: { kind: 'contextual' },
   robustLik: lik('robust'),
   ewmaLik: lik('ewma'),
   cusumLik: lik('cusum'),
   holtLik: lik('holt'),
   seasonalLik: lik('seasonal'),
   knnLik: lik('knn'),
+  contextualLik: {
+    kind: 'likelihood',
+    // The memory scores nothing until its range is known (rangePoints, 300): the likelihood starts learning
+    // then, rather than fitting its first Gaussian to the warm-up's zeros.
+    params: { learningPeriod: 300 },
+    inner: { kind: 'contextual', params: { restPeriod: 0 } },
+  },
   seasonalGate: {
     kind: 'seasonalGate',
     inner: {
@@ -75,6 +88,11 @@ export const DETECTOR_PRESETS: Readonly<Record<string, DetectorSpec>> = {
     kind: 'ensemble',
     params: { combine: 'max', restPeriod: 30, alertLevel: 0.6 },
     members: ['robustLik', 'cusumLik', 'seasonalGate'],
+  },
+  ensembleContextual: {
+    kind: 'ensemble',
+    params: { combine: 'max', restPeriod: 30, alertLevel: 0.6 },
+    members: ['robustLik', 'cusumLik', 'seasonalGate', 'contextualLik'],
   },
   ensembleV1: {
     kind: 'ensemble',
@@ -130,6 +148,8 @@ export function createDetector(spec: DetectorSpec | string): AnomalyDetector {
       return new SeasonalDetector(params);
     case 'knn':
       return new KnnDetector(params);
+    case 'contextual':
+      return new ContextualDetector(params);
     case 'likelihood':
       if (!spec.inner) throw new RangeError("inner must be given for kind 'likelihood'");
       return new LikelihoodDetector(createDetector(spec.inner), params);
@@ -175,6 +195,8 @@ export function restoreDetector(json: DetectorJSON): AnomalyDetector {
       return SeasonalDetector.fromJSON(json);
     case 'knn':
       return KnnDetector.fromJSON(json);
+    case 'contextual':
+      return ContextualDetector.fromJSON(json);
     case 'likelihood':
       return LikelihoodDetector.fromJSON(json, restoreDetector);
     case 'seasonalGate':
