@@ -8,6 +8,7 @@
  * their optimum: so the profiled gradient is the plain filter's gradient started from the optimal states, with
  * zero initial sensitivities (profiledSseGradient in ets.ts).
  */
+import { solveSpd } from './optim.ts';
 /**
  * SSE of the damped-trend filter (ETS(A,Ad,N); phi = 1 is Holt, beta = 0 with b0 = 0 is SES) started from
  * `l0`, `b0`, and its exact gradient with respect to (alpha, beta, phi), written to `grad[0..2]`.
@@ -178,7 +179,7 @@ export function profiledSeasonalSse(
   }
   const delta = x; // reuse: the solution overwrites the regressor buffer
   delta.set(rhs);
-  if (!choleskySolve(gram, delta, p)) return Number.POSITIVE_INFINITY;
+  if (!solveSpd(gram, delta, p)) return Number.POSITIVE_INFINITY;
   let drop = 0;
   for (let r = 0; r < p; r++) drop += (delta[r] as number) * (rhs[r] as number);
   if (best) {
@@ -277,29 +278,170 @@ export function seasonalSseGradient(
   return sse;
 }
 
-/** Solves A x = b in place for a symmetric positive definite A (overwritten by its Cholesky factor). */
-function choleskySolve(A: Float64Array, b: Float64Array, n: number): boolean {
-  for (let j = 0; j < n; j++) {
-    let dj = A[j * n + j] as number;
-    for (let k = 0; k < j; k++) dj -= (A[j * n + k] as number) ** 2;
-    if (!(dj > 0)) return false;
-    const r = Math.sqrt(dj);
-    A[j * n + j] = r;
-    for (let i = j + 1; i < n; i++) {
-      let v = A[i * n + j] as number;
-      for (let k = 0; k < j; k++) v -= (A[i * n + k] as number) * (A[j * n + k] as number);
-      A[i * n + j] = v / r;
+/** The shape of an ETS variant as {@link etsLikelihood} needs it. */
+export interface EtsShape {
+  readonly multiplicativeError: boolean;
+  readonly trend: boolean;
+  readonly season: 'N' | 'A' | 'M';
+  /** Seasonal period; 1 without a season. */
+  readonly m: number;
+}
+
+/** Work buffers of {@link etsLikelihood}: the filter's trajectory, kept for the reverse pass. */
+export interface EtsLikelihoodWork {
+  readonly level: Float64Array;
+  readonly slope: Float64Array;
+  readonly season: Float64Array;
+  /** Seasonal states of the forward pass and their adjoints in the reverse pass. */
+  readonly seas: Float64Array;
+  readonly adj: Float64Array;
+}
+
+/** Allocates the buffers of {@link etsLikelihood} for `n` observations and period `m`. */
+export function etsLikelihoodWork(n: number, m: number): EtsLikelihoodWork {
+  return {
+    level: new Float64Array(n),
+    slope: new Float64Array(n),
+    season: new Float64Array(n),
+    seas: new Float64Array(Math.max(1, m)),
+    adj: new Float64Array(Math.max(1, m)),
+  };
+}
+
+/**
+ * -2 log likelihood of any ETS variant (additive or multiplicative error, with or without a possibly damped
+ * trend, none / additive / multiplicative season) from the initial states `l0`, `b0`, `s0`, on fitEts's scale:
+ * n log(SSE / n), plus 2 sum log mu for a multiplicative error. With `grad` (length 6 + m), also its exact
+ * gradient with respect to (alpha, beta, gamma, phi, l0, b0, s0[0..m-1]), by one reverse (adjoint) pass over
+ * the stored trajectory: its cost does not grow with the number of initial states, so the m seasonal states
+ * can be estimated with the smoothing parameters even for long series (forward sensitivities would cost
+ * O(n m) per gradient). Infinity where the model is undefined (a non-positive mean under a multiplicative
+ * error, a non-positive seasonal factor or deseasonalised mean under a multiplicative season); then no
+ * gradient is written.
+ */
+export function etsLikelihood(
+  y: Float64Array,
+  shape: EtsShape,
+  alpha: number,
+  beta: number,
+  gamma: number,
+  phi: number,
+  l0: number,
+  b0: number,
+  s0: ArrayLike<number>,
+  work: EtsLikelihoodWork,
+  grad?: Float64Array,
+): number {
+  const n = y.length;
+  const { multiplicativeError: mulErr, trend, season } = shape;
+  const m = season === 'N' ? 1 : shape.m;
+  const addS = season === 'A';
+  const mulS = season === 'M';
+  const ph = trend ? phi : 0;
+  const be = trend ? beta : 0;
+  const { level: L, slope: B, season: S, seas } = work;
+  for (let j = 0; j < m; j++) seas[j] = addS || mulS ? (s0[j] as number) : 0;
+  let l = l0;
+  let b = trend ? b0 : 0;
+  let sse = 0;
+  let logSum = 0;
+  let prod = 1;
+  const keep = grad !== undefined;
+  for (let t = 0; t < n; t++) {
+    const j = t % m;
+    const s = seas[j] as number;
+    const base = l + ph * b;
+    const mu = addS ? base + s : mulS ? base * s : base;
+    const d = (y[t] as number) - mu;
+    if (mulErr) {
+      if (!(mu > 0)) return Number.POSITIVE_INFINITY;
+      const e = d / mu;
+      sse += e * e;
+      // The log of a running product, taken before it can leave the double range: one log per many steps.
+      prod *= mu;
+      if (prod > 1e150 || prod < 1e-150) {
+        logSum += Math.log(prod);
+        prod = 1;
+      }
+    } else sse += d * d;
+    let q = d;
+    let r = d;
+    if (mulS) {
+      if (!(s > 0) || !(base > 0)) return Number.POSITIVE_INFINITY;
+      q = d / s;
+      r = d / base;
     }
+    if (keep) {
+      L[t] = l;
+      B[t] = b;
+      S[t] = s;
+    }
+    l = base + alpha * q;
+    b = ph * b + be * q;
+    if (addS || mulS) seas[j] = s + gamma * r;
   }
-  for (let i = 0; i < n; i++) {
-    let v = b[i] as number;
-    for (let k = 0; k < i; k++) v -= (A[i * n + k] as number) * (b[k] as number);
-    b[i] = v / (A[i * n + i] as number);
+  logSum += Math.log(prod);
+  const mse = sse / n;
+  const floored = !(mse > 1e-300);
+  const lik = n * Math.log(floored ? 1e-300 : mse) + (mulErr ? 2 * logSum : 0);
+  if (!Number.isFinite(lik)) return Number.POSITIVE_INFINITY;
+  if (!grad) return lik;
+  // Reverse pass: adjoints of the state after step t (lamL, lamB, adj[]) are carried back to before it. At the
+  // floor the SSE term is constant, so its weight is zero.
+  const w = floored ? 0 : n / sse;
+  const adj = work.adj;
+  adj.fill(0);
+  let lamL = 0;
+  let lamB = 0;
+  let gA = 0;
+  let gB = 0;
+  let gG = 0;
+  let gP = 0;
+  for (let t = n - 1; t >= 0; t--) {
+    const j = t % m;
+    const lt = L[t] as number;
+    const bt = B[t] as number;
+    const s = S[t] as number;
+    const base = lt + ph * bt;
+    const mu = addS ? base + s : mulS ? base * s : base;
+    const d = (y[t] as number) - mu;
+    const lamS = adj[j] as number;
+    const q = mulS ? d / s : d;
+    const r = mulS ? d / base : d;
+    gA += lamL * q;
+    gB += lamB * q;
+    gG += lamS * r;
+    const lq = lamL * alpha + lamB * be;
+    const lr = addS || mulS ? lamS * gamma : 0;
+    let dLd: number;
+    let dLmu = 0;
+    if (mulErr) {
+      const e = d / mu;
+      dLd = (2 * w * e) / mu;
+      dLmu = (2 - 2 * w * e * e) / mu;
+    } else dLd = 2 * w * d;
+    const ld = mulS ? lq / s + lr / base + dLd : lq + lr + dLd;
+    const lmu = dLmu - ld;
+    let lbase: number;
+    if (mulS) {
+      lbase = lamL + lmu * s - (lr * d) / (base * base);
+      adj[j] = lamS + lmu * base - (lq * d) / (s * s);
+    } else {
+      lbase = lamL + lmu;
+      if (addS) adj[j] = lamS + lmu;
+    }
+    if (trend) {
+      gP += (lbase + lamB) * bt;
+      lamB = ph * (lbase + lamB);
+    }
+    lamL = lbase;
   }
-  for (let i = n - 1; i >= 0; i--) {
-    let v = b[i] as number;
-    for (let k = i + 1; k < n; k++) v -= (A[k * n + i] as number) * (b[k] as number);
-    b[i] = v / (A[i * n + i] as number);
-  }
-  return true;
+  grad[0] = gA;
+  grad[1] = trend ? gB : 0;
+  grad[2] = addS || mulS ? gG : 0;
+  grad[3] = trend ? gP : 0;
+  grad[4] = lamL;
+  grad[5] = trend ? lamB : 0;
+  for (let j = 0; j < shape.m; j++) grad[6 + j] = addS || mulS ? (adj[j] as number) : 0;
+  return lik;
 }

@@ -447,7 +447,7 @@ export function boxMinimise(
  * Solves A x = b in place (b becomes x) by Cholesky for a symmetric positive definite A (overwritten by its
  * factor); false when A is not numerically positive definite.
  */
-function solveSpd(A: Float64Array, b: Float64Array, n: number): boolean {
+export function solveSpd(A: Float64Array, b: Float64Array, n: number): boolean {
   for (let j = 0; j < n; j++) {
     let dj = A[j * n + j] as number;
     for (let k = 0; k < j; k++) dj -= (A[j * n + k] as number) ** 2;
