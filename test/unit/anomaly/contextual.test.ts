@@ -1,6 +1,7 @@
 /**
  * The contextual (CAD-style) pattern memory: hand-computed steps, learnt sequences, the rest period,
- * exact resumption from JSON and parameter checks; and its place in the default ensemble.
+ * exact agreement with the plain algorithm, exact resumption from JSON (also from the format written before
+ * the indexed memory), the bounded memory, and parameter checks; and its place in the ensemble.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,9 +10,22 @@ import {
   DETECTOR_PRESETS,
   restoreDetector,
 } from '../../../src/core/analytics/anomaly/index.ts';
+import type { DetectorJSON } from '../../../src/core/analytics/anomaly/types.ts';
 import { mulberry32, normal } from '../../../src/core/random.ts';
 
 const T0 = Date.UTC(2024, 0, 1);
+
+/**
+ * Written by the implementation before the indexed memory (commit b4dd41a) for
+ * {bits: 3, maxLeft: 3, maxActive: 2, rangePoints: 10, restPeriod: 0} after the first 40 points of
+ * ((i * 37) % 11) + (i % 3) * 0.5, and the scores it gave for points 40 to 59.
+ */
+const OLD_FORMAT_STATE =
+  '{"kind":"contextual","params":{"bits":3,"maxLeft":3,"maxActive":2,"rangePoints":10,"rangeMargin":1,"rangeMode":"fixed","restPeriod":0,"alertLevel":0.75},"state":{"n":40,"warm":[],"lo":-11,"hi":22,"prevLeft":[1,3,4,17,18],"sinceAlert":12,"leftSemis":[[0,3,4],[1,3,4],[0,2,5],[0],[3,4],[1,2,5],[2,5],[0,2,5,7,12],[1,2,5,13,14],[1,3,4,16,18],[0,3,4,8,17],[1,3,4,9,14],[1],[1,14],[1,2,5,14,18],[1,3,4,17,18],[0,3,4,9,17],[3,4,9],[0,2,5,11,15],[3,4,17],[0,2,5,11,12]],"rightSemis":[[1,3,4],[0,2,5],[0,3,4],[3,4],[0],[1,2,5],[1],[2,5]],"contexts":[[0,0,3,1],[1,1,11,1],[2,2,4,1],[3,3,11,0],[0,1,1,1],[3,4,6,0],[4,1,12,0],[2,5,4,1],[3,6,11,0],[3,7,6,0],[5,0,4,1],[6,3,12,0],[6,6,12,0],[7,5,2,1],[8,0,0,1],[9,1,0,1],[7,2,3,1],[10,0,0,1],[11,1,5,1],[7,0,2,1],[3,0,5,0],[2,3,6,0],[2,6,6,0],[6,0,6,0],[11,0,0,1],[12,0,3,0],[13,0,3,0],[4,0,2,0],[14,0,2,1],[15,1,1,1],[16,0,1,1],[17,0,1,0],[7,1,0,1],[3,1,1,0],[2,4,2,0],[2,7,2,0],[18,0,0,1],[2,0,0,0],[16,1,0,1],[17,1,0,0],[19,1,0,0],[20,5,0,1]]}}';
+const OLD_FORMAT_TAIL = [
+  0.16666666666666669, 0.325, 0, 0.16666666666666669, 0.325, 0.26666666666666666, 0.2777777777777778, 0.25,
+  0.6666666666666667, 0.4666666666666667, 0.25, 0.3, 0.325, 0, 0.3, 0.325, 0.25, 0.3, 0.25, 0.3,
+];
 const run = (d: { update(t: number, v: number): number }, xs: readonly number[], from = 0) =>
   xs.map((x, i) => d.update(T0 + (from + i) * 60_000, x));
 
@@ -191,6 +205,26 @@ class PlainMemory {
   }
 }
 
+/** Scores of the plain algorithm on `xs`, quantised with the detector's fixed range. */
+function plainScores(
+  d: ContextualDetector,
+  xs: readonly number[],
+  bits: number,
+  maxLeft: number,
+  maxActive: number,
+): { scores: number[]; plain: PlainMemory } {
+  const state = d.toJSON().state as { lo: number; hi: number };
+  const levels = 2 ** bits;
+  const level = (v: number) =>
+    Math.min(levels - 1, Math.max(0, Math.floor(((v - state.lo) / (state.hi - state.lo)) * levels)));
+  const plain = new PlainMemory(maxLeft, maxActive, 2 * bits);
+  const scores = xs.map((v) => {
+    const q = level(v);
+    return plain.step(Array.from({ length: bits }, (_, b) => 2 * b + ((q >> b) & 1)));
+  });
+  return { scores, plain };
+}
+
 describe('ContextualDetector against the plain algorithm', () => {
   it('gives the same scores as walking the whole memory at every step', () => {
     // Prepare: a noisy series with a drift and a new pattern, so that the memory keeps learning
@@ -200,19 +234,28 @@ describe('ContextualDetector against the plain algorithm', () => {
       (_, i) => Math.sin(i / 5) * 3 + normal(rng, 0, 0.8) + (i > 500 ? 2 : 0),
     );
     const d = new ContextualDetector({ rangePoints: 100, restPeriod: 0 });
-    const plain = new PlainMemory();
     // Act
     const got = run(d, xs);
-    const state = d.toJSON().state as { lo: number; hi: number };
-    const level = (v: number) =>
-      Math.min(7, Math.max(0, Math.floor(((v - state.lo) / (state.hi - state.lo)) * 8)));
-    const expected = xs.map((v) => {
-      const q = level(v);
-      return plain.step([0, 1, 2].map((b) => 2 * b + ((q >> b) & 1)));
-    });
+    const { scores: expected, plain } = plainScores(d, xs, 3, 7, 15);
     // Assess: the warm-up points are learnt silently, then every score matches
     expect(got.slice(100)).toEqual(expected.slice(100));
     expect(d.contextCount).toBe(plain.contexts.length);
+  });
+
+  it('matches it with other widths: 2 bits, short left sides, 4 contexts carried forward', () => {
+    // Prepare: white noise over the whole range meets new pairs often (the indexed search for seeds)
+    const rng = mulberry32(9);
+    const xs = Array.from({ length: 600 }, () => normal(rng, 0, 1));
+    const params = { bits: 2, maxLeft: 3, maxActive: 4, rangePoints: 60, restPeriod: 0 };
+    const d = new ContextualDetector(params);
+    // Act
+    const got = run(d, xs);
+    const { scores: expected, plain } = plainScores(d, xs, 2, 3, 4);
+    // Assess
+    expect(got.slice(60)).toEqual(expected.slice(60));
+    expect(d.contextCount).toBe(plain.contexts.length);
+    const counts = (d.toJSON().state as { contexts: number[][] }).contexts.map((c) => c[2]);
+    expect(counts).toEqual(plain.contexts.map((c) => c[2]));
   });
 });
 
@@ -239,6 +282,23 @@ describe('ContextualDetector state', () => {
     });
   }
 
+  it('continues a state written before the indexed memory exactly, with the default bound', () => {
+    // Prepare: a state written by the earlier implementation (string-keyed memory, no maxContexts, no idle)
+    // after 40 points, and the scores it gave for the next 20
+    const xs = Array.from({ length: 60 }, (_, i) => ((i * 37) % 11) + (i % 3) * 0.5);
+    const old = JSON.parse(OLD_FORMAT_STATE) as DetectorJSON;
+    // Act
+    const restored = restoreDetector(old);
+    const tail = run(restored, xs.slice(40), 40);
+    const fresh = new ContextualDetector({ ...old.params, maxContexts: 0 });
+    run(fresh, xs.slice(0, 40));
+    // Assess: the same scores, the same memory as a detector that saw all 40 points, and the default bound
+    expect(tail).toEqual(OLD_FORMAT_TAIL);
+    expect(restored.toJSON().params).toMatchObject({ maxContexts: 10_000 });
+    const { params: _p, ...state } = fresh.toJSON();
+    expect(JSON.stringify(state)).toBe(JSON.stringify({ kind: old.kind, state: old.state }));
+  });
+
   it('rejects a state that refers to missing semi-contexts', () => {
     // Prepare
     const d = new ContextualDetector();
@@ -248,6 +308,127 @@ describe('ContextualDetector state', () => {
     state.contexts.push([10_000, 0, 0, 0]);
     // Act / Assess
     expect(() => ContextualDetector.fromJSON(json)).toThrow(/state.contexts/);
+  });
+});
+
+describe('ContextualDetector bounded memory', () => {
+  const rng = mulberry32(21);
+  const noise = Array.from({ length: 3000 }, () => normal(rng, 0, 1));
+
+  it('never holds more than maxContexts, and forgets down to 90 % of it', () => {
+    // Prepare
+    const d = new ContextualDetector({ maxContexts: 400, restPeriod: 0 });
+    // Act / Assess: after every point
+    let least = Number.POSITIVE_INFINITY;
+    let before = 0;
+    for (let i = 0; i < noise.length; i++) {
+      const score = d.update(T0 + i * 60_000, noise[i] as number);
+      expect(score).toBeGreaterThanOrEqual(0);
+      expect(score).toBeLessThanOrEqual(1);
+      expect(d.contextCount).toBeLessThanOrEqual(400);
+      if (d.contextCount < before) least = Math.min(least, d.contextCount);
+      before = d.contextCount;
+    }
+    expect(least).toBeLessThanOrEqual(360);
+    // Every left side still refers to remembered contexts only
+    const s = d.toJSON().state as { leftSemis: number[][]; contexts: number[][]; idle: number[] };
+    const top = 6 + s.contexts.length;
+    expect(s.leftSemis.every((f) => f.every((x) => x < top))).toBe(true);
+    expect(s.idle).toHaveLength(s.contexts.length);
+  });
+
+  it('gives the unbounded scores while the bound is not reached', () => {
+    // Prepare
+    const xs = noise.slice(0, 1500);
+    // Act
+    const free = run(new ContextualDetector({ maxContexts: 0 }), xs);
+    const roomy = new ContextualDetector({ maxContexts: 50_000 });
+    const bounded = run(roomy, xs);
+    // Assess
+    expect(roomy.contextCount).toBeLessThan(50_000);
+    expect(bounded).toEqual(free);
+  });
+
+  it('forgets the least recently used contexts and those whose left side holds one, keeping the order', () => {
+    // Prepare: bits 1 (sensor facts 0 and 1, context c is fact 2 + c). c2's left side holds c0; c3's holds c1.
+    // Idle steps: c0 50, c1 0, c2 1, c3 2, c4 3. A bound of 4 keeps the 3 most recent: c1, c2, c3; c2 then
+    // goes with c0. The survivors c1, c3 become 0, 1, and c3's left side [1, 3] becomes [1, 2].
+    const json: DetectorJSON = {
+      kind: 'contextual',
+      params: { bits: 1, rangePoints: 2, restPeriod: 0, maxContexts: 4 },
+      state: {
+        n: 100,
+        warm: [],
+        lo: 0,
+        hi: 1,
+        prevLeft: [0, 2, 3],
+        sinceAlert: 0,
+        leftSemis: [[0], [1], [0, 2], [1, 3]],
+        rightSemis: [[0], [1]],
+        contexts: [
+          [0, 1, 5, 1],
+          [1, 0, 6, 1],
+          [2, 1, 7, 1],
+          [3, 0, 8, 1],
+          [1, 1, 9, 0],
+        ],
+        idle: [50, 0, 1, 2, 3],
+      },
+    };
+    // Act
+    const d = ContextualDetector.fromJSON(json);
+    // Assess
+    expect(d.toJSON().state).toMatchObject({
+      prevLeft: [0, 2],
+      leftSemis: [[1], [1, 2]],
+      rightSemis: [[0]],
+      contexts: [
+        [0, 0, 6, 1],
+        [1, 0, 8, 1],
+      ],
+      idle: [0, 2],
+    });
+  });
+
+  for (const cut of [700, 1900]) {
+    it(`resumes exactly from JSON after ${cut} points with a bound that is reached`, () => {
+      // Prepare
+      const params = { maxContexts: 300, restPeriod: 0 };
+      const whole = new ContextualDetector(params);
+      const first = new ContextualDetector(params);
+      const xs = noise.slice(0, 2400);
+      // Act
+      const expected = run(whole, xs);
+      const head = run(first, xs.slice(0, cut));
+      const restored = restoreDetector(JSON.parse(JSON.stringify(first.toJSON())));
+      const tail = run(restored, xs.slice(cut), cut);
+      // Assess
+      expect(head.concat(tail)).toEqual(expected);
+      expect(JSON.stringify(restored.toJSON())).toBe(JSON.stringify(whole.toJSON()));
+    });
+  }
+
+  it('forgets at once when a restored state holds more than the bound, newest kept first', () => {
+    // Prepare: the earlier format's 42 contexts, restored under a bound of 20 (no idle: all count as used now)
+    const old = JSON.parse(OLD_FORMAT_STATE) as DetectorJSON;
+    const json = { ...old, params: { ...old.params, maxContexts: 20 } };
+    // Act
+    const d = ContextualDetector.fromJSON(json);
+    const scores = run(d, [3, 7, 1, 9, 4], 40);
+    // Assess: 90 % of the bound at most, and it goes on scoring
+    const s = d.toJSON().state as { contexts: number[][]; idle: number[] };
+    expect(s.contexts.length).toBeLessThanOrEqual(20);
+    expect(scores.every((x) => x >= 0 && x <= 1)).toBe(true);
+  });
+
+  it('rejects an idle list that does not match the contexts', () => {
+    // Prepare
+    const d = new ContextualDetector({ maxContexts: 1000 });
+    run(d, noise.slice(0, 400));
+    const json = d.toJSON();
+    (json.state as { idle: number[] }).idle.pop();
+    // Act / Assess
+    expect(() => ContextualDetector.fromJSON(json)).toThrow(/state.idle must hold one entry per context/);
   });
 });
 
@@ -264,6 +445,8 @@ describe('ContextualDetector parameters', () => {
     [{ restPeriod: -1 }, /restPeriod must be an integer >= 0/],
     [{ alertLevel: 0 }, /alertLevel/],
     [{ alertLevel: 1.5 }, /alertLevel/],
+    [{ maxContexts: -1 }, /maxContexts must be an integer >= 0/],
+    [{ maxContexts: 2.5 }, /maxContexts must be an integer >= 0/],
   ];
   for (const [params, message] of bad) {
     it(`rejects ${JSON.stringify(params)} naming the field`, () => {

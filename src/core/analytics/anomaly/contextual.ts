@@ -17,8 +17,23 @@
  * file (which NAB hands its detectors, and which places the file's anomalies at the edge of the range in
  * advance); values beyond it clip to the edge level, or optionally widen it. Ties between equally used
  * contexts go to the older one; the output rest after a score at or above `alertLevel` is a fixed number of
- * points, not a share of the file's length. Memory grows with the variety of patterns (tens of thousands
- * of contexts on a noisy series of a few thousand points), and so do the cost per point and the state.
+ * points, not a share of the file's length. Memory grows with the variety of patterns (a few thousand
+ * contexts on a noisy series of a few thousand points, 7,000-9,000 on 100,000 points of a random walk or
+ * of white noise), so it is bounded: past `maxContexts` the least recently used contexts are forgotten.
+ *
+ * How it stays fast without walking the memory (every score and every state is what the plain algorithm
+ * gives; the unit tests compare the two):
+ * - a step pair seen before (most steps) fires exactly the contexts it fired last time plus those learnt
+ *   since that fit it, so each such pair keeps its firing list and extends it with the contexts added since
+ *   (left sides are rejected by a 32-bit signature before their facts are checked); the step then costs one
+ *   pass over that list, which counts the firings and selects the most used in the same loop;
+ * - a new step pair finds the left sides within the previous one through its sensor subsets and its neuron
+ *   facts, and the seeds of new contexts through an index of only the left sides once seen whole, with the
+ *   positions they share recorded as it counts the overlaps; candidates are deduplicated in an
+ *   open-addressing set;
+ * - left sides are found by a 32-bit hash of their facts, sensor-only sides and right sides by their fact
+ *   masks; per-context data lives in typed arrays.
+ * The firing lists are derived data: never serialised, rebuilt on demand after a restore.
  */
 import { checkParam } from './math.ts';
 import type { AnomalyDetector, DetectorJSON } from './types.ts';
@@ -45,6 +60,13 @@ export interface ContextualParams {
   readonly restPeriod: number;
   /** Raw score at or above which a rest period starts. @default 0.75 */
   readonly alertLevel: number;
+  /**
+   * Most contexts remembered (0: unbounded). Once more are held, the least recently used (fired or
+   * created; ties to the older) are forgotten down to 90 % of the bound, with every context whose left side
+   * holds a forgotten one. 10,000 keeps the detector's JSON under about 330 KB (DynamoDB items hold 400 KB)
+   * and is never reached on NAB's files (at most 6,276 contexts). @default 10000
+   */
+  readonly maxContexts: number;
 }
 
 export const CONTEXTUAL_DEFAULTS: ContextualParams = {
@@ -56,6 +78,7 @@ export const CONTEXTUAL_DEFAULTS: ContextualParams = {
   rangeMode: 'fixed',
   restPeriod: 30,
   alertLevel: 0.75,
+  maxContexts: 10_000,
 };
 
 interface ContextualState {
@@ -69,23 +92,33 @@ interface ContextualState {
   rightSemis: number[][];
   /** Per context: [left semi id, right semi id, times it fired, 1 if seen whole as a step pair]. */
   contexts: [number, number, number, number][];
+  /** With maxContexts only: per context, steps since it last fired or was created. */
+  idle?: number[];
 }
-
-const key = (facts: readonly number[]) => facts.join(',');
 
 /** Span of a right-side position mask (a sensor has at most 8 facts). */
 const RIGHT_SPAN = 256;
 
-/** The entries of `facts` at the positions set in `mask` (bit i = position i), in order. */
-function pick(facts: readonly number[], mask: number): number[] {
-  const out: number[] = [];
-  if (mask <= 0x7fffffff) {
-    for (let i = 0; i < facts.length && i < 31; i++) if ((mask >>> i) & 1) out.push(facts[i] as number);
-  } else {
-    for (let i = 0; i < facts.length; i++)
-      if (Math.floor(mask / 2 ** i) % 2 === 1) out.push(facts[i] as number);
+/** A 32-bit hash of a sorted fact list, to find a left side without building a string key. */
+function hashFacts(facts: ArrayLike<number>, len: number): number {
+  let h = 0x811c9dc5 ^ len;
+  for (let i = 0; i < len; i++) {
+    h = Math.imul(h ^ (facts[i] as number), 0x01000193);
+    h ^= h >>> 15;
   }
-  return out;
+  return h | 0;
+}
+
+/** Home slot of the pair (l, r) in a table of 2^(32 - shift) slots. */
+function pairSlot(l: number, r: number, shift: number): number {
+  return Math.imul(Math.imul(l, 0x9e3779b1) ^ r, 0x85ebca6b) >>> shift;
+}
+
+/** One bit per fact (fact mod 32): a left side whose signature has a bit outside another's is not within it. */
+function signature(facts: readonly number[]): number {
+  let s = 0;
+  for (const f of facts) s |= 1 << (f & 31);
+  return s;
 }
 
 /** Sum of 2^fact over sensor facts (all below 16): a numeric key for a set of them. */
@@ -95,27 +128,26 @@ function sensorMask(facts: readonly number[]): number {
   return m;
 }
 
-/**
- * The `k` most used of `ids` (ties to the smaller id), most used first: a partial selection, since only a
- * few of the contexts that fire are carried forward.
- */
-function topContexts(ids: readonly number[], counts: readonly number[], k: number): number[] {
-  const top: number[] = [];
-  const before = (a: number, b: number) => {
-    const ca = counts[a] as number;
-    const cb = counts[b] as number;
-    return ca > cb || (ca === cb && a < b);
-  };
-  for (const c of ids) {
-    if (top.length === k && !before(c, top[k - 1] as number)) continue;
-    let at = top.length === k ? k - 1 : top.length;
-    while (at > 0 && before(c, top[at - 1] as number)) {
-      top[at] = top[at - 1] as number;
-      at--;
-    }
-    top[at] = c;
-  }
-  return top;
+/** The first `len` facts as the plain array a semi-context keeps (and its JSON shows). */
+function copyFacts(facts: ArrayLike<number>, len: number): number[] {
+  const out = new Array<number>(len);
+  for (let i = 0; i < len; i++) out[i] = facts[i] as number;
+  return out;
+}
+
+/** The first `len` entries of `ids` in an array with some room to grow. */
+function copyList(ids: Int32Array, len: number): Int32Array {
+  const out = new Int32Array(len + 8);
+  for (let i = 0; i < len; i++) out[i] = ids[i] as number;
+  return out;
+}
+
+/** Inserts `id` into an ascending list (ids are usually the newest, so the search runs from the end). */
+function insertSorted(list: number[], id: number): void {
+  let at = list.length;
+  while (at > 0 && (list[at - 1] as number) > id) at--;
+  if (at === list.length) list.push(id);
+  else list.splice(at, 0, id);
 }
 
 /** Contextual anomaly detector (CAD-style pattern memory); scores in [0, 1]. */
@@ -124,43 +156,97 @@ export class ContextualDetector implements AnomalyDetector {
   readonly params: ContextualParams;
   /** First fact number of the neuron facts (context ids); the sensor facts are 0 .. 2·bits - 1. */
   private readonly neuronBase: number;
+  /** 2^bits quantisation levels. */
+  private readonly levels: number;
+  /** maxContexts, or 0 when unbounded. */
+  private readonly bound: number;
+  /** Steps learnt so far (equal to n once the range is known), the clock of `used`. */
+  private steps = 0;
 
   private n = 0;
   private warm: number[] = [];
   private lo = 0;
   private hi = 0;
-  private prevLeft: number[] = [];
   private sinceAlert = 0;
+  /** The previous step's left side (sorted facts) in prevBuf[0 .. prevLen), and its hash. */
+  private prevBuf: Int32Array;
+  private nextBuf: Int32Array;
+  private prevLen = 0;
+  private prevHash = 0;
+  /** The current value's sensor facts (one per bit, ascending) and their mask. */
+  private readonly sensor: Int32Array;
+  private sensorBits = 0;
 
   private readonly leftSemis: number[][] = [];
   private readonly rightSemis: number[][] = [];
-  private readonly leftIds = new Map<string, number>();
-  private readonly rightIds = new Map<string, number>();
-  /** Semi-contexts made of sensor facts only, by the mask of those facts (every right side is one). */
-  private readonly leftBySensor = new Map<number, number>();
-  private readonly rightBySensor = new Map<number, number>();
-  /** Per left semi-context: right semi id -> context id, in creation order. */
-  private readonly leftContexts: Map<number, number>[] = [];
+  /** Per left semi-context: its signature, its contexts (ascending) and the hash of its facts. */
+  private readonly leftSig: number[] = [];
+  private readonly leftCtx: number[][] = [];
+  private readonly leftHash: number[] = [];
   /** Per left semi-context: ids of its contexts seen whole as a step pair, ascending. */
   private readonly wholeOf: number[][] = [];
-  /** fact -> ids of the semi-contexts holding it, in creation order. */
-  private readonly leftIndex = new Map<number, number[]>();
-  private readonly rightIndex = new Map<number, number[]>();
-  /** Left semi-contexts holding neuron facts, listed under their last (largest) fact only. */
-  private readonly leftByLast = new Map<number, number[]>();
-  /** Membership marks by fact for the familiar-step search (a fact is present when marked with `stamp`). */
-  private marks = new Int32Array(64);
-  /** Position of each marked fact in the array that was marked. */
-  private positions = new Int32Array(64);
-  private stamp = 0;
-  private ctxLeft: number[] = [];
-  private ctxRight: number[] = [];
-  private ctxCount: number[] = [];
-  private ctxWhole: number[] = [];
+  /**
+   * Open-addressing tables (linear probing, id + 1 per slot, 0 empty, at most half full): left semi-contexts
+   * by the hash of their facts, contexts by their (left, right) pair.
+   */
+  private leftSlots = new Int32Array(256);
+  private leftShift = 24;
+  private ctxSlots = new Int32Array(256);
+  private ctxShift = 24;
+  /** Semi-contexts made of sensor facts only, by the mask of those facts (-1: none). */
+  private readonly leftBySensor: Int32Array;
+  private readonly rightBySensor: Int32Array;
+  /** Per right semi-context: the mask of its facts (every right side is made of sensor facts). */
+  private readonly rightMaskOf: number[] = [];
+  /** fact -> left semi-contexts holding neuron facts, listed under their last (largest) fact only. */
+  private readonly leftByLast: (number[] | undefined)[] = [];
+  /** fact -> left semi-contexts holding it that have a context seen whole (the only seeds), ascending. */
+  private readonly seedIndex: (number[] | undefined)[] = [];
+
+  /** Per context, in typed arrays grown by doubling: left and right semi ids, times fired, seen whole. */
+  private ctxN = 0;
+  private ctxLeft = new Int32Array(256);
+  private ctxRight = new Int32Array(256);
+  private ctxCount = new Int32Array(256);
+  private ctxWhole = new Uint8Array(256);
+  /** Per context: the step at which it last fired or was created (serialised only when bounded). */
+  private used = new Int32Array(256);
+
+  /**
+   * Per context seen as a whole step pair (prev, sensor): the contexts it predicts and confirms (left side
+   * within prev, right side within sensor), how many it predicts, and the memory size when that was last
+   * brought up to date. The memory only grows, so an entry is extended with the contexts added since.
+   * Derived from the memory, never serialised.
+   */
+  private readonly firing: (Int32Array | undefined)[] = [];
+  private firingLen = new Int32Array(256);
+  private firingSelected = new Int32Array(256);
+  private firingSeen = new Int32Array(256);
 
   // Scratch, sized as the memory grows (never serialised).
-  private leftOverlap = new Int32Array(64);
-  private rightOverlap = new Int32Array(64);
+  /** Membership marks by fact (a fact is present when marked with `stamp`) and its position there. */
+  private marks = new Int32Array(64);
+  private positions = new Int32Array(64);
+  private stamp = 0;
+  private overlap = new Int32Array(64);
+  /** This novel step's candidate keys: an open-addressing set whose slots count as full in the epoch. */
+  private keySlots = new Float64Array(256);
+  private keyEpochs = new Int32Array(256);
+  private keyEpoch = 0;
+  private keyShift = 24;
+  private keyCount = 0;
+  private sharedLow = new Int32Array(64);
+  private sharedHigh = new Int32Array(64);
+  /** Sensor facts mask -> mask of their positions in a sensor (fact f sits at position f >> 1). */
+  private readonly sensorPositions: Uint8Array;
+  private readonly within: number[] = [];
+  private readonly touched: number[] = [];
+  private active: Int32Array = new Int32Array(64);
+  private readonly top: Int32Array;
+  private readonly topCount: Int32Array;
+  /** How many contexts the last call of `predictions` found predicted. */
+  private predicted = 0;
+  private readonly pickBuf: Int32Array;
 
   /**
    * @example
@@ -182,6 +268,10 @@ export class ContextualDetector implements AnomalyDetector {
     if (!(Number.isInteger(p.restPeriod) && p.restPeriod >= 0))
       throw new RangeError(`restPeriod must be an integer >= 0, got ${String(p.restPeriod)}`);
     checkParam('alertLevel', p.alertLevel, 'unit');
+    if (!(Number.isInteger(p.maxContexts) && p.maxContexts >= 0))
+      throw new RangeError(
+        `maxContexts must be an integer >= 0 (0: unbounded), got ${String(p.maxContexts)}`,
+      );
     this.params = {
       bits: p.bits,
       maxLeft: p.maxLeft,
@@ -191,14 +281,32 @@ export class ContextualDetector implements AnomalyDetector {
       rangeMode: p.rangeMode,
       restPeriod: p.restPeriod,
       alertLevel: p.alertLevel,
+      maxContexts: p.maxContexts,
     };
+    this.bound = p.maxContexts;
     this.neuronBase = 2 * p.bits;
+    this.levels = 2 ** p.bits;
     this.sinceAlert = p.restPeriod;
+    const width = p.bits + p.maxActive;
+    this.prevBuf = new Int32Array(width);
+    this.nextBuf = new Int32Array(width);
+    this.sensor = new Int32Array(p.bits);
+    this.top = new Int32Array(p.maxActive);
+    this.topCount = new Int32Array(p.maxActive);
+    this.pickBuf = new Int32Array(width);
+    this.leftBySensor = new Int32Array(1 << this.neuronBase).fill(-1);
+    this.rightBySensor = new Int32Array(1 << this.neuronBase).fill(-1);
+    this.sensorPositions = new Uint8Array(1 << this.neuronBase);
+    for (let m = 1; m < this.sensorPositions.length; m++) {
+      let at = 0;
+      for (let f = 0; f < this.neuronBase; f++) if ((m >>> f) & 1) at |= 1 << (f >> 1);
+      this.sensorPositions[m] = at;
+    }
   }
 
-  /** Number of contexts remembered so far (memory grows with the variety of patterns seen). */
+  /** Number of contexts remembered (grows with the variety of patterns seen, up to maxContexts). */
   get contextCount(): number {
-    return this.ctxCount.length;
+    return this.ctxN;
   }
 
   update(time: number, value: number): number {
@@ -212,11 +320,15 @@ export class ContextualDetector implements AnomalyDetector {
       this.warm.push(value);
       this.fixRange();
       // Learn from the values that fixed the range: only the scoring had to wait for it.
-      for (const v of this.warm) this.step(this.sensorFacts(v));
+      for (const v of this.warm) {
+        this.sensorFacts(v);
+        this.learn();
+      }
       this.warm = [];
       return 0;
     }
-    const raw = this.step(this.sensorFacts(value));
+    this.sensorFacts(value);
+    const raw = this.learn();
     const out = this.sinceAlert >= this.params.restPeriod ? raw : 0;
     if (raw >= this.params.alertLevel) this.sinceAlert = 0;
     else this.sinceAlert++;
@@ -237,112 +349,180 @@ export class ContextualDetector implements AnomalyDetector {
     this.hi = hi + m;
   }
 
-  /** The facts of a value: per bit of its level, 2·bit position + bit (nearby levels share facts). */
-  private sensorFacts(value: number): number[] {
+  /** Sets the sensor facts of a value: per bit of its level, 2·bit position + bit (nearby levels share facts). */
+  private sensorFacts(value: number): void {
     const p = this.params;
     if (p.rangeMode === 'expand' && (value < this.lo || value > this.hi)) {
       const m = p.rangeMargin * (this.hi - this.lo);
       if (value < this.lo) this.lo = value - m;
       else this.hi = value + m;
     }
-    const levels = 2 ** p.bits;
+    const levels = this.levels;
     let level = Math.floor(((value - this.lo) / (this.hi - this.lo)) * levels);
     if (level < 0) level = 0;
     else if (level >= levels) level = levels - 1;
-    const facts = new Array<number>(p.bits);
-    for (let b = 0; b < p.bits; b++) facts[b] = 2 * b + ((level >> b) & 1);
-    return facts;
+    let mask = 0;
+    for (let b = 0; b < p.bits; b++) {
+      const f = 2 * b + ((level >> b) & 1);
+      this.sensor[b] = f;
+      mask |= 1 << f;
+    }
+    this.sensorBits = mask;
   }
 
-  /** Finds or creates a semi-context; returns its id and whether it is new. */
-  private semi(side: 0 | 1, facts: readonly number[]): number {
-    const sensorOnly = (facts[facts.length - 1] as number) < this.neuronBase;
-    if (sensorOnly) {
-      const found = (side === 0 ? this.leftBySensor : this.rightBySensor).get(sensorMask(facts));
-      if (found !== undefined) return found;
+  /** The left semi-context with exactly these (sorted) facts, or -1. */
+  private findLeft(facts: ArrayLike<number>, len: number, hash: number): number {
+    const slots = this.leftSlots;
+    const mask = slots.length - 1;
+    for (let at = Math.imul(hash, 0x9e3779b1) >>> this.leftShift; ; at = (at + 1) & mask) {
+      const id = (slots[at] as number) - 1;
+      if (id < 0) return -1;
+      if (this.leftHash[id] !== hash) continue;
+      const have = this.leftSemis[id] as number[];
+      if (have.length !== len) continue;
+      let same = true;
+      for (let i = 0; i < len && same; i++) same = have[i] === facts[i];
+      if (same) return id;
     }
-    const ids = side === 0 ? this.leftIds : this.rightIds;
-    const k = key(facts);
-    const found = sensorOnly ? undefined : ids.get(k);
-    if (found !== undefined) return found;
-    const list = side === 0 ? this.leftSemis : this.rightSemis;
-    const id = list.length;
-    list.push(facts.slice());
-    ids.set(k, id);
-    if (sensorOnly) (side === 0 ? this.leftBySensor : this.rightBySensor).set(sensorMask(facts), id);
-    if (side === 0) {
-      this.leftContexts.push(new Map());
-      this.wholeOf.push([]);
+  }
+
+  /** Files left semi-context `id` in the table by its hash (growing the table when half full). */
+  private fileLeft(id: number): void {
+    if (2 * (id + 1) > this.leftSlots.length) {
+      this.leftSlots = new Int32Array(this.leftSlots.length * 2);
+      this.leftShift--;
+      for (let i = 0; i < id; i++) this.fileLeft(i);
     }
-    const index = side === 0 ? this.leftIndex : this.rightIndex;
-    const last = facts[facts.length - 1] as number;
-    if (side === 0 && last >= this.neuronBase) {
-      const at = this.leftByLast.get(last);
-      if (at) at.push(id);
-      else this.leftByLast.set(last, [id]);
+    const slots = this.leftSlots;
+    const mask = slots.length - 1;
+    let at = Math.imul(this.leftHash[id] as number, 0x9e3779b1) >>> this.leftShift;
+    while (slots[at] !== 0) at = (at + 1) & mask;
+    slots[at] = id + 1;
+  }
+
+  /** The context (l, r), or -1. */
+  private findContext(l: number, r: number): number {
+    const slots = this.ctxSlots;
+    const mask = slots.length - 1;
+    for (let at = pairSlot(l, r, this.ctxShift); ; at = (at + 1) & mask) {
+      const id = (slots[at] as number) - 1;
+      if (id < 0) return -1;
+      if (this.ctxLeft[id] === l && this.ctxRight[id] === r) return id;
     }
-    for (const f of facts) {
-      const at = index.get(f);
-      if (at) at.push(id);
-      else index.set(f, [id]);
+  }
+
+  /** Files context `id` in the table by its pair (growing the table when half full). */
+  private fileContext(id: number): void {
+    if (2 * (id + 1) > this.ctxSlots.length) {
+      this.ctxSlots = new Int32Array(this.ctxSlots.length * 2);
+      this.ctxShift--;
+      for (let i = 0; i < id; i++) this.fileContext(i);
     }
+    const slots = this.ctxSlots;
+    const mask = slots.length - 1;
+    let at = pairSlot(this.ctxLeft[id] as number, this.ctxRight[id] as number, this.ctxShift);
+    while (slots[at] !== 0) at = (at + 1) & mask;
+    slots[at] = id + 1;
+  }
+
+  /** Finds or creates the left semi-context with these (sorted, non-empty) facts. */
+  private leftSemi(facts: ArrayLike<number>, len: number): number {
+    const last = facts[len - 1] as number;
+    if (last < this.neuronBase) {
+      let mask = 0;
+      for (let i = 0; i < len; i++) mask |= 1 << (facts[i] as number);
+      const found = this.leftBySensor[mask] as number;
+      if (found >= 0) return found;
+      const id = this.addLeft(copyFacts(facts, len));
+      this.leftBySensor[mask] = id;
+      return id;
+    }
+    const found = this.findLeft(facts, len, hashFacts(facts, len));
+    if (found >= 0) return found;
+    const id = this.addLeft(copyFacts(facts, len));
+    const listed = this.leftByLast[last];
+    if (listed) listed.push(id);
+    else this.leftByLast[last] = [id];
+    return id;
+  }
+
+  private addLeft(facts: number[]): number {
+    const id = this.leftSemis.length;
+    this.leftSemis.push(facts);
+    this.leftSig.push(signature(facts));
+    this.leftCtx.push([]);
+    this.wholeOf.push([]);
+    this.leftHash.push(hashFacts(facts, facts.length));
+    this.fileLeft(id);
+    return id;
+  }
+
+  /** Finds or creates the right semi-context with the sensor facts of `mask`. */
+  private rightSemi(mask: number): number {
+    const found = this.rightBySensor[mask] as number;
+    if (found >= 0) return found;
+    const id = this.rightSemis.length;
+    const facts: number[] = [];
+    for (let f = 0; f < this.neuronBase; f++) if ((mask >>> f) & 1) facts.push(f);
+    this.rightSemis.push(facts);
+    this.rightMaskOf.push(mask);
+    this.rightBySensor[mask] = id;
     return id;
   }
 
   /** Finds or creates the context (left, right); returns its id, or -1 - id when it already existed. */
-  private context(left: readonly number[], right: readonly number[], whole: boolean): number {
-    const l = this.semi(0, left);
-    const r = this.semi(1, right);
-    const map = this.leftContexts[l] as Map<number, number>;
-    const found = map.get(r);
-    if (found !== undefined) return -1 - found;
-    const id = this.ctxCount.length;
-    map.set(r, id);
-    this.ctxLeft.push(l);
-    this.ctxRight.push(r);
-    this.ctxCount.push(0);
-    this.ctxWhole.push(whole ? 1 : 0);
-    if (whole) (this.wholeOf[l] as number[]).push(id);
+  private context(l: number, r: number, whole: boolean): number {
+    const found = this.findContext(l, r);
+    if (found >= 0) return -1 - found;
+    const id = this.ctxN;
+    if (id === this.ctxLeft.length) this.growContexts();
+    this.ctxN = id + 1;
+    (this.leftCtx[l] as number[]).push(id);
+    this.ctxLeft[id] = l;
+    this.ctxRight[id] = r;
+    this.fileContext(id);
+    this.used[id] = this.steps;
+    this.firing.push(undefined);
+    if (whole) this.markWhole(id);
     return id;
+  }
+
+  private growContexts(): void {
+    const size = this.ctxLeft.length * 2;
+    const grow = <T extends Int32Array | Uint8Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    this.ctxLeft = grow(this.ctxLeft, new Int32Array(size));
+    this.ctxRight = grow(this.ctxRight, new Int32Array(size));
+    this.ctxCount = grow(this.ctxCount, new Int32Array(size));
+    this.ctxWhole = grow(this.ctxWhole, new Uint8Array(size));
+    this.used = grow(this.used, new Int32Array(size));
+    this.firingLen = grow(this.firingLen, new Int32Array(size));
+    this.firingSelected = grow(this.firingSelected, new Int32Array(size));
+    this.firingSeen = grow(this.firingSeen, new Int32Array(size));
   }
 
   /** Marks a context as seen whole, keeping its left side's list of such contexts ascending. */
   private markWhole(c: number): void {
     if (this.ctxWhole[c] === 1) return;
     this.ctxWhole[c] = 1;
-    const list = this.wholeOf[this.ctxLeft[c] as number] as number[];
-    let at = list.length;
-    while (at > 0 && (list[at - 1] as number) > c) at--;
-    list.splice(at, 0, c);
-  }
-
-  /** Counts, per semi-context, how many of `facts` it holds; returns the ids touched, in a fixed order. */
-  private cross(side: 0 | 1, facts: readonly number[]): number[] {
-    const index = side === 0 ? this.leftIndex : this.rightIndex;
-    const size = (side === 0 ? this.leftSemis : this.rightSemis).length;
-    let overlap = side === 0 ? this.leftOverlap : this.rightOverlap;
-    if (overlap.length < size) {
-      overlap = new Int32Array(Math.max(size, overlap.length * 2));
-      if (side === 0) this.leftOverlap = overlap;
-      else this.rightOverlap = overlap;
-    }
-    const touched: number[] = [];
-    for (const f of facts) {
-      const ids = index.get(f);
-      if (!ids) continue;
-      for (const id of ids) {
-        const had = overlap[id] as number;
-        overlap[id] = had + 1;
-        if (had === 0) touched.push(id);
+    const l = this.ctxLeft[c] as number;
+    const list = this.wholeOf[l] as number[];
+    insertSorted(list, c);
+    // The left side becomes a seed of new contexts: list it under each of its facts.
+    if (list.length === 1)
+      for (const f of this.leftSemis[l] as number[]) {
+        const at = this.seedIndex[f];
+        if (at) insertSorted(at, l);
+        else this.seedIndex[f] = [l];
       }
-    }
-    return touched;
   }
 
-  /** Marks the facts of `facts` (sorted) with a new stamp and their positions; returns the marks. */
-  private markPositions(facts: readonly number[]): Int32Array {
+  /** Marks the (sorted) facts with a new stamp and their positions. */
+  private markPositions(facts: ArrayLike<number>, len: number): void {
     const stamp = ++this.stamp;
-    const top = facts.length > 0 ? (facts[facts.length - 1] as number) : 0;
+    const top = len > 0 ? (facts[len - 1] as number) : 0;
     if (this.marks.length <= top) {
       const size = Math.max(top + 1, this.marks.length * 2);
       const marks = new Int32Array(size);
@@ -350,194 +530,468 @@ export class ContextualDetector implements AnomalyDetector {
       this.marks = marks;
       this.positions = new Int32Array(size);
     }
-    for (let i = 0; i < facts.length; i++) {
+    for (let i = 0; i < len; i++) {
       this.marks[facts[i] as number] = stamp;
       this.positions[facts[i] as number] = i;
     }
-    return this.marks;
   }
 
-  /** Ids of the existing semi-contexts that are non-empty subsets of `facts` (sorted, at most 8 long). */
-  private subsets(side: 0 | 1, facts: readonly number[]): number[] {
-    const ids = side === 0 ? this.leftBySensor : this.rightBySensor;
-    const all = sensorMask(facts);
-    const out: number[] = [];
-    // Every non-empty submask of `all`, in decreasing order (the order does not matter to the callers).
-    for (let m = all; m > 0; m = (m - 1) & all) {
-      const id = ids.get(m);
-      if (id !== undefined) out.push(id);
-    }
-    return out;
+  /** Whether every fact of left semi-context `l` is marked with the current stamp. */
+  private marked(l: number): boolean {
+    const facts = this.leftSemis[l] as number[];
+    const marks = this.marks;
+    const stamp = this.stamp;
+    for (let j = facts.length - 1; j >= 0; j--) if (marks[facts[j] as number] !== stamp) return false;
+    return true;
   }
 
   /**
-   * The contexts predicted by `prev` (left side wholly in it) and those of them confirmed by `sensor`
-   * (right side wholly in it), found without walking the memory: a left side wholly in `prev` is either a
-   * subset of its few sensor facts or holds one of its neuron facts, and a right side wholly in `sensor` is
-   * one of its subsets. For a familiar step, where nothing new is learnt and nothing else is needed.
+   * Fills `within` with the left semi-contexts wholly in the marked (sorted) facts, without walking the
+   * memory: such a side is either a subset of their few sensor facts or holds one of their neuron facts,
+   * and is listed under its last one.
    */
-  private familiar(prev: readonly number[], sensor: readonly number[], active: number[]): number {
+  private collectWithin(facts: ArrayLike<number>, len: number): void {
+    const out = this.within;
+    out.length = 0;
     const base = this.neuronBase;
+    let all = 0;
     let split = 0;
-    while (split < prev.length && (prev[split] as number) < base) split++;
-    const full = this.subsets(0, prev.slice(0, split));
-    if (split < prev.length) {
-      const marks = this.markPositions(prev);
-      const stamp = this.stamp;
-      // Each left side with neuron facts is listed under its last one only, so it is checked once.
-      for (let i = split; i < prev.length; i++) {
-        const listed = this.leftByLast.get(prev[i] as number);
-        if (!listed) continue;
-        for (const l of listed) {
-          const facts = this.leftSemis[l] as number[];
-          let all = true;
-          for (let j = facts.length - 2; j >= 0 && all; j--) all = marks[facts[j] as number] === stamp;
-          if (all) full.push(l);
-        }
+    while (split < len && (facts[split] as number) < base) all |= 1 << (facts[split++] as number);
+    for (let m = all; m > 0; m = (m - 1) & all) {
+      const id = this.leftBySensor[m] as number;
+      if (id >= 0) out.push(id);
+    }
+    const marks = this.marks;
+    const stamp = this.stamp;
+    const sigs = this.leftSig;
+    let sig = 0;
+    for (let i = 0; i < len; i++) sig |= 1 << ((facts[i] as number) & 31);
+    const outside = ~sig;
+    for (let i = split; i < len; i++) {
+      const listed = this.leftByLast[facts[i] as number];
+      if (!listed) continue;
+      for (const l of listed) {
+        if ((sigs[l] as number) & outside) continue;
+        const lf = this.leftSemis[l] as number[];
+        let ok = true;
+        for (let j = lf.length - 2; j >= 0 && ok; j--) ok = marks[lf[j] as number] === stamp;
+        if (ok) out.push(l);
       }
     }
-    const wholeRights = this.subsets(1, sensor);
+  }
+
+  /**
+   * The contexts predicted by the left side whose `within` is filled and confirmed by sensor mask `sm`:
+   * returns [contexts, how many] (the array may be longer) and sets `predicted` to how many it predicts.
+   */
+  private predictions(sm: number, into: Int32Array): [Int32Array, number] {
     let selected = 0;
-    for (const l of full) {
-      const map = this.leftContexts[l] as Map<number, number>;
-      selected += map.size;
-      for (const r of wholeRights) {
-        const c = map.get(r);
-        if (c !== undefined) {
-          this.ctxCount[c] = (this.ctxCount[c] as number) + 1;
-          active.push(c);
+    let n = 0;
+    let out = into;
+    for (const l of this.within) {
+      const list = this.leftCtx[l] as number[];
+      selected += list.length;
+      for (const c of list)
+        if (((this.rightMaskOf[this.ctxRight[c] as number] as number) & ~sm) === 0) {
+          if (n === out.length) {
+            const wider = new Int32Array(out.length * 2);
+            wider.set(out);
+            out = wider;
+          }
+          out[n++] = c;
+        }
+    }
+    this.predicted = selected;
+    return [out, n];
+  }
+
+  /** Brings the firing entry of step pair `c0` up to date with the memory; returns its list. */
+  private refreshFiring(c0: number, sm: number): Int32Array {
+    const cached = this.firing[c0];
+    let list: Int32Array;
+    const size = this.ctxN;
+    const l0 = this.ctxLeft[c0] as number;
+    const facts = this.leftSemis[l0] as number[];
+    if (!cached) {
+      this.markPositions(facts, facts.length);
+      this.collectWithin(facts, facts.length);
+      const [found, n] = this.predictions(sm, this.active);
+      this.active = found;
+      // The order of a list does not change the result (the selection breaks ties by id).
+      list = copyList(found, n);
+      this.firingLen[c0] = n;
+      this.firingSelected[c0] = this.predicted;
+      this.firing[c0] = list;
+    } else {
+      list = cached;
+      const from = this.firingSeen[c0] as number;
+      if (from === size) return list;
+      const sig = this.leftSig[l0] as number;
+      let selected = this.firingSelected[c0] as number;
+      let n = this.firingLen[c0] as number;
+      let marked = false;
+      for (let c = from; c < size; c++) {
+        const l = this.ctxLeft[c] as number;
+        if ((this.leftSig[l] as number) & ~sig) continue;
+        if (!marked) {
+          this.markPositions(facts, facts.length);
+          marked = true;
+        }
+        if (!this.marked(l)) continue;
+        selected++;
+        if (((this.rightMaskOf[this.ctxRight[c] as number] as number) & ~sm) === 0) {
+          if (n === list.length) {
+            const wider = new Int32Array(list.length * 2);
+            wider.set(list);
+            list = wider;
+            this.firing[c0] = list;
+          }
+          list[n++] = c;
+        }
+      }
+      this.firingSelected[c0] = selected;
+      this.firingLen[c0] = n;
+    }
+    this.firingSeen[c0] = size;
+    return list;
+  }
+
+  /**
+   * Counts one more firing of each of the first `len` of `ids` (all distinct), marks them used at step
+   * `now`, and puts the `k` most used (ties to the smaller id) into `top`; returns how many. A context's
+   * count is final when it is compared, so this selects as if all were counted first.
+   */
+  private fireAndSelect(ids: Int32Array, len: number, now: number): number {
+    const counts = this.ctxCount;
+    const used = this.used;
+    const top = this.top;
+    const topCount = this.topCount;
+    const k = top.length;
+    // A heap whose root is the weakest selected (fewest firings, then the younger): a context stronger than
+    // the root replaces it. Only the set matters, since the caller sorts it by id.
+    let n = 0;
+    for (let i = 0; i < len; i++) {
+      const c = ids[i] as number;
+      const cc = (counts[c] as number) + 1;
+      counts[c] = cc;
+      used[c] = now;
+      let at: number;
+      if (n < k) {
+        at = n++;
+        while (at > 0) {
+          const parent = (at - 1) >> 1;
+          const pc = topCount[parent] as number;
+          const pid = top[parent] as number;
+          if (!(cc < pc || (cc === pc && c > pid))) break;
+          top[at] = pid;
+          topCount[at] = pc;
+          at = parent;
+        }
+      } else {
+        const rc = topCount[0] as number;
+        if (cc < rc || (cc === rc && c > (top[0] as number))) continue;
+        at = 0;
+        for (;;) {
+          let child = 2 * at + 1;
+          if (child >= k) break;
+          const right = child + 1;
+          if (right < k) {
+            const a = topCount[right] as number;
+            const b = topCount[child] as number;
+            if (a < b || (a === b && (top[right] as number) > (top[child] as number))) child = right;
+          }
+          const chc = topCount[child] as number;
+          const chid = top[child] as number;
+          if (!(chc < cc || (chc === cc && chid > c))) break;
+          top[at] = chid;
+          topCount[at] = chc;
+          at = child;
+        }
+      }
+      top[at] = c;
+      topCount[at] = cc;
+    }
+    return n;
+  }
+
+  /**
+   * Forgets the least recently used contexts down to 90 % of the bound (so that the rebuild it costs is
+   * paid once per tenth of the bound), then every context whose left side holds a forgotten one (it could
+   * never fire again); left and right sides left without contexts go too. The survivors keep their order,
+   * so ties still go to the older, and the memory is rebuilt from them as from JSON.
+   */
+  private forget(): void {
+    const total = this.ctxN;
+    const target = this.bound - Math.ceil(this.bound / 10);
+    const used = this.used;
+    const order = Array.from({ length: total }, (_, i) => i);
+    order.sort((a, b) => (used[b] as number) - (used[a] as number) || b - a);
+    const keep = new Uint8Array(total);
+    for (let i = 0; i < target && i < total; i++) keep[order[i] as number] = 1;
+    const base = this.neuronBase;
+    const lefts = this.leftSemis;
+    const alive = (l: number) => {
+      for (const f of lefts[l] as number[]) if (f >= base && keep[f - base] !== 1) return false;
+      return true;
+    };
+    // A left side holds contexts older than its own, so one pass in id order settles almost every case;
+    // repeat until nothing changes.
+    for (let changed = true; changed; ) {
+      changed = false;
+      const leftAlive = new Int8Array(lefts.length).fill(-1);
+      for (let c = 0; c < total; c++) {
+        if (keep[c] !== 1) continue;
+        const l = this.ctxLeft[c] as number;
+        if (leftAlive[l] === -1) leftAlive[l] = alive(l) ? 1 : 0;
+        if (leftAlive[l] === 0) {
+          keep[c] = 0;
+          changed = true;
         }
       }
     }
-    return selected;
+    const newCtx = new Int32Array(total).fill(-1);
+    const newLeft = new Int32Array(lefts.length).fill(-1);
+    const newRight = new Int32Array(this.rightSemis.length).fill(-1);
+    const state: ContextualState = {
+      n: this.n,
+      warm: this.warm,
+      lo: this.lo,
+      hi: this.hi,
+      prevLeft: [],
+      sinceAlert: this.sinceAlert,
+      leftSemis: [],
+      rightSemis: [],
+      contexts: [],
+    };
+    const keptUsed: number[] = [];
+    for (let c = 0; c < total; c++) {
+      if (keep[c] !== 1) continue;
+      const l = this.ctxLeft[c] as number;
+      const r = this.ctxRight[c] as number;
+      if (newLeft[l] === -1) {
+        newLeft[l] = state.leftSemis.length;
+        state.leftSemis.push(
+          (lefts[l] as number[]).map((f) => (f < base ? f : base + (newCtx[f - base] as number))),
+        );
+      }
+      if (newRight[r] === -1) {
+        newRight[r] = state.rightSemis.length;
+        state.rightSemis.push((this.rightSemis[r] as number[]).slice());
+      }
+      newCtx[c] = state.contexts.length;
+      state.contexts.push([
+        newLeft[l] as number,
+        newRight[r] as number,
+        this.ctxCount[c] as number,
+        this.ctxWhole[c] as number,
+      ]);
+      keptUsed.push(used[c] as number);
+    }
+    // The previous left side drops the contexts forgotten (they fired last, so only under a tiny bound).
+    for (let i = 0; i < this.prevLen; i++) {
+      const f = this.prevBuf[i] as number;
+      if (f < base) state.prevLeft.push(f);
+      else if ((newCtx[f - base] as number) >= 0) state.prevLeft.push(base + (newCtx[f - base] as number));
+    }
+    const steps = this.steps;
+    const fresh = ContextualDetector.fromJSON({ kind: this.kind, params: { ...this.params }, state });
+    Object.assign(this, fresh);
+    this.steps = steps;
+    for (let i = 0; i < keptUsed.length; i++) this.used[i] = keptUsed[i] as number;
+  }
+
+  /** One step of the memory, then forgetting when over the bound; returns the raw anomaly score. */
+  private learn(): number {
+    const raw = this.step();
+    if (this.bound > 0 && this.ctxN > this.bound) this.forget();
+    return raw;
   }
 
   /** One step of the memory on the current sensor facts; returns the raw anomaly score. */
-  private step(sensor: number[]): number {
+  private step(): number {
     const p = this.params;
-    const prev = this.prevLeft;
-    const active: number[] = [];
-    /** Candidate new contexts as leftMask · RIGHT_SPAN + rightMask (positions in prev and in sensor). */
-    const candidates: number[] = [];
-    // The step pair itself (every position of both) counts among the unique candidates.
-    const unique = new Set<number>([(2 ** prev.length - 1) * RIGHT_SPAN + (2 ** sensor.length - 1)]);
+    const now = ++this.steps;
+    const prev = this.prevBuf;
+    const pl = this.prevLen;
+    const sensor = this.sensor;
+    const sm = this.sensorBits;
+    let fired: Int32Array = this.active;
+    let firedLen = 0;
     let selected = 0;
-    let newId = -1;
-    const l0 = prev.length > 0 ? this.leftIds.get(key(prev)) : undefined;
-    const r0 = l0 === undefined ? undefined : this.rightIds.get(key(sensor));
-    const c0 = r0 === undefined ? undefined : this.leftContexts[l0 as number]?.get(r0);
-    if (c0 !== undefined || prev.length === 0) {
-      // A step pair seen before: it is marked as seen whole, and only the whole matches count.
-      if (c0 !== undefined) this.markWhole(c0);
-      selected = this.familiar(prev, sensor, active);
-    } else {
-      // A new step pair: predictions come from the previous left side, crossed before it is stored; then
-      // every partial match of a context once seen whole is a candidate for a new, shorter context.
-      const leftTouched = this.cross(0, prev);
-      newId = this.context(prev, sensor, true);
-      const rightTouched = this.cross(1, sensor);
-      const lo = this.leftOverlap;
-      const ro = this.rightOverlap;
-      // A candidate is a pair (part of prev, part of sensor), written as two position masks so that
-      // duplicates (most of them) are dropped before any array or string is built.
-      const marks = this.markPositions(prev);
-      const stamp = this.stamp;
-      const rightMask = (r: number) => {
-        let m = 0;
-        for (const f of this.rightSemis[r] as number[]) {
-          const at = sensor.indexOf(f);
-          if (at >= 0) m += 2 ** at;
-        }
-        return m;
-      };
-      const rightMasks = new Map<number, number>();
-      const wholeRights: number[] = [];
-      for (const r of rightTouched)
-        if (ro[r] === (this.rightSemis[r] as number[]).length) wholeRights.push(r);
-      for (const l of leftTouched) {
-        const have = lo[l] as number;
-        const full = have === (this.leftSemis[l] as number[]).length;
-        if (full) {
-          const map = this.leftContexts[l] as Map<number, number>;
-          selected += map.size;
-          for (const r of wholeRights) {
-            const c = map.get(r);
-            if (c !== undefined && c !== newId) {
-              this.ctxCount[c] = (this.ctxCount[c] as number) + 1;
-              active.push(c);
-            }
-          }
-          // The context this step created is not a prediction (it did not exist before the step).
-          if (l === this.ctxLeft[newId]) selected--;
-        }
-        // Too long a left side does not seed new contexts.
-        if (have > p.maxLeft) continue;
-        let leftMask = -1;
-        // Only the contexts once seen whole seed new ones: the short list of them, in creation order.
-        for (const c of this.wholeOf[l] as number[]) {
-          if (c === newId) continue;
-          const r = this.ctxRight[c] as number;
-          const rHave = ro[r] as number;
-          if (rHave === 0 || (full && rHave === (this.rightSemis[r] as number[]).length)) continue;
-          // A partial match of a context once seen whole: its shared part may be a pattern of its own.
-          if (leftMask < 0) {
-            // Bit operations on 30 positions at a time (prev holds up to 8 + 32 facts).
-            let low = 0;
-            let high = 0;
-            for (const f of this.leftSemis[l] as number[]) {
-              if (marks[f] !== stamp) continue;
-              const at = this.positions[f] as number;
-              if (at < 30) low |= 1 << at;
-              else high |= 1 << (at - 30);
-            }
-            leftMask = high * 2 ** 30 + low;
-          }
-          let rm = rightMasks.get(r);
-          if (rm === undefined) {
-            rm = rightMask(r);
-            rightMasks.set(r, rm);
-          }
-          const k = leftMask * RIGHT_SPAN + rm;
-          if (!unique.has(k)) {
-            unique.add(k);
-            candidates.push(k);
-          }
-        }
-      }
-      for (const l of leftTouched) lo[l] = 0;
-      for (const r of rightTouched) ro[r] = 0;
+    let candidates: number[] | undefined;
+    let uniqueSize = 0;
+    let c0 = -1;
+    if (pl > 0) {
+      const l0 = this.findLeft(prev, pl, this.prevHash);
+      const r0 = l0 < 0 ? -1 : (this.rightBySensor[sm] as number);
+      if (r0 >= 0) c0 = this.findContext(l0, r0);
     }
-    const isNew = newId >= 0;
-    const predicted = selected > 0 ? active.length / selected : 0;
+    if (c0 >= 0 || pl === 0) {
+      // A step pair seen before: it is marked as seen whole, and only the whole matches count.
+      if (c0 >= 0) {
+        this.markWhole(c0);
+        fired = this.refreshFiring(c0, sm);
+        firedLen = this.firingLen[c0] as number;
+        selected = this.firingSelected[c0] as number;
+      }
+    } else {
+      // A new step pair: predictions come from the memory as it was before the step; then every partial
+      // match of a context once seen whole is a candidate for a new, shorter context.
+      this.markPositions(prev, pl);
+      this.collectWithin(prev, pl);
+      [fired, firedLen] = this.predictions(sm, this.active);
+      this.active = fired;
+      selected = this.predicted;
+      const newId = this.ctxN;
+      candidates = this.seeds(prev, pl, sm);
+      uniqueSize = candidates.length + 1;
+      // What this step found is the new pair's firing entry for the memory as it was: the entry is
+      // ready for the pair's next visit, and only the contexts added since will be scanned then.
+      this.firing[newId] = copyList(fired, firedLen);
+      this.firingLen[newId] = firedLen;
+      this.firingSelected[newId] = selected;
+      this.firingSeen[newId] = newId;
+    }
+    const predicted = selected > 0 ? firedLen / selected : 0;
 
     // The most used contexts that fired carry the sequence forward as facts of the next left side.
-    const top = topContexts(active, this.ctxCount, p.maxActive);
-    // Sensor facts are below every neuron fact and already in order: only the neuron part needs sorting
-    // (a handful of ids, by insertion).
-    const next = sensor.slice();
-    const from = next.length;
-    for (const c of top) {
-      const f = this.neuronBase + c;
-      let at = next.length;
-      while (at > from && (next[at - 1] as number) > f) {
-        next[at] = next[at - 1] as number;
+    const k = this.fireAndSelect(fired, firedLen, now);
+    const top = this.top;
+    // Sensor facts are below every neuron fact and already in order: only the neuron part needs sorting.
+    for (let i = 1; i < k; i++) {
+      const c = top[i] as number;
+      let at = i;
+      while (at > 0 && (top[at - 1] as number) > c) {
+        top[at] = top[at - 1] as number;
         at--;
       }
-      next[at] = f;
+      top[at] = c;
     }
-    this.prevLeft = next;
+    const next = this.nextBuf;
+    const bits = p.bits;
+    for (let i = 0; i < bits; i++) next[i] = sensor[i] as number;
+    for (let i = 0; i < k; i++) next[bits + i] = this.neuronBase + (top[i] as number);
+    this.nextBuf = prev;
+    this.prevBuf = next;
+    this.prevLen = bits + k;
+    this.prevHash = hashFacts(next, bits + k);
 
+    if (!candidates) return (1 - predicted) / 2;
     let added = 0;
-    let learnt = 0;
-    if (isNew) {
-      for (const k of candidates) {
-        const lm = Math.floor(k / RIGHT_SPAN);
-        const rm = k - lm * RIGHT_SPAN;
-        if (this.context(pick(prev, lm), pick(sensor, rm), false) >= 0) added++;
-      }
-      learnt = (added + 1) / unique.size;
+    for (const key of candidates) {
+      const lm = Math.floor(key / RIGHT_SPAN);
+      const rm = key - lm * RIGHT_SPAN;
+      const l = this.leftSemi(this.pickBuf, this.pick(prev, lm));
+      let rmask = 0;
+      for (let b = 0; b < bits; b++) if ((rm >>> b) & 1) rmask |= 1 << (sensor[b] as number);
+      if (this.context(l, this.rightSemi(rmask), false) >= 0) added++;
     }
+    const learnt = (added + 1) / uniqueSize;
     return (1 - predicted + learnt) / 2;
+  }
+
+  /** The entries of `facts` at the positions set in `mask` (bit i = position i) into pickBuf; returns how many. */
+  private pick(facts: Int32Array, mask: number): number {
+    const high = Math.floor(mask / 2 ** 30);
+    const low = mask - high * 2 ** 30;
+    let n = 0;
+    for (let m = low; m !== 0; m &= m - 1) this.pickBuf[n++] = facts[31 - Math.clz32(m & -m)] as number;
+    for (let m = high; m !== 0; m &= m - 1) this.pickBuf[n++] = facts[61 - Math.clz32(m & -m)] as number;
+    return n;
+  }
+
+  /**
+   * Stores the step pair (prev, sensor) as a context seen whole and returns the candidate new contexts as
+   * leftMask · RIGHT_SPAN + rightMask (positions in prev and in sensor), in the order they are first met:
+   * left sides by the first fact of prev they hold, then by age; per left side its contexts seen whole.
+   * Expects prev marked.
+   */
+  private seeds(prev: Int32Array, pl: number, sm: number): number[] {
+    const maxLeft = this.params.maxLeft;
+    if (this.overlap.length < this.leftSemis.length) {
+      const size = Math.max(this.leftSemis.length, this.overlap.length * 2);
+      this.overlap = new Int32Array(size);
+      this.sharedLow = new Int32Array(size);
+      this.sharedHigh = new Int32Array(size);
+    }
+    const overlap = this.overlap;
+    const low = this.sharedLow;
+    const high = this.sharedHigh;
+    const touched = this.touched;
+    touched.length = 0;
+    // Per left side: how many facts of prev it holds and at which positions (30 per word: prev holds up
+    // to 8 + 32 facts).
+    for (let i = 0; i < pl; i++) {
+      const ids = this.seedIndex[prev[i] as number];
+      if (!ids) continue;
+      const bit = 1 << (i < 30 ? i : i - 30);
+      const words = i < 30 ? low : high;
+      for (const id of ids) {
+        const had = overlap[id] as number;
+        overlap[id] = had + 1;
+        words[id] = (words[id] as number) | bit;
+        if (had === 0) touched.push(id);
+      }
+    }
+    const newId = this.context(this.leftSemi(prev, pl), this.rightSemi(sm), true);
+    const candidates: number[] = [];
+    // The step pair itself (every position of both) counts among the unique candidates.
+    this.keyEpoch++;
+    this.keyCount = 0;
+    this.addKey((2 ** pl - 1) * RIGHT_SPAN + (2 ** this.params.bits - 1));
+    const positionsOf = this.sensorPositions;
+    for (const l of touched) {
+      const have = overlap[l] as number;
+      const leftMask = (high[l] as number) * 2 ** 30 + (low[l] as number);
+      overlap[l] = 0;
+      low[l] = 0;
+      high[l] = 0;
+      // Too long a left side does not seed new contexts.
+      if (have > maxLeft) continue;
+      const full = have === (this.leftSemis[l] as number[]).length;
+      for (const c of this.wholeOf[l] as number[]) {
+        if (c === newId) continue;
+        const rmask = this.rightMaskOf[this.ctxRight[c] as number] as number;
+        const shared = rmask & sm;
+        if (shared === 0 || (full && shared === rmask)) continue;
+        // A partial match of a context once seen whole: its shared part may be a pattern of its own.
+        const key = leftMask * RIGHT_SPAN + (positionsOf[shared] as number);
+        if (this.addKey(key)) candidates.push(key);
+      }
+    }
+    return candidates;
+  }
+
+  /**
+   * Adds a candidate key (an integer below 2^53) to this step's set (open addressing, cleared by a new
+   * epoch); returns whether it was new.
+   */
+  private addKey(key: number): boolean {
+    const keys = this.keySlots;
+    const epochs = this.keyEpochs;
+    const epoch = this.keyEpoch;
+    const shift = this.keyShift;
+    let at = Math.imul((key | 0) ^ Math.floor(key / 4294967296), 0x9e3779b1) >>> shift;
+    const mask = keys.length - 1;
+    while (epochs[at] === epoch) {
+      if (keys[at] === key) return false;
+      at = (at + 1) & mask;
+    }
+    epochs[at] = epoch;
+    keys[at] = key;
+    if (++this.keyCount * 2 > keys.length) this.growKeys();
+    return true;
+  }
+
+  private growKeys(): void {
+    const oldKeys = this.keySlots;
+    const oldEpochs = this.keyEpochs;
+    const epoch = this.keyEpoch;
+    this.keySlots = new Float64Array(oldKeys.length * 2);
+    this.keyEpochs = new Int32Array(oldKeys.length * 2);
+    this.keyShift--;
+    this.keyCount = 0;
+    for (let i = 0; i < oldKeys.length; i++) if (oldEpochs[i] === epoch) this.addKey(oldKeys[i] as number);
   }
 
   toJSON(): DetectorJSON {
@@ -546,20 +1000,23 @@ export class ContextualDetector implements AnomalyDetector {
       warm: this.warm.slice(),
       lo: this.lo,
       hi: this.hi,
-      prevLeft: this.prevLeft.slice(),
+      prevLeft: Array.from(this.prevBuf.subarray(0, this.prevLen)),
       sinceAlert: this.sinceAlert,
       leftSemis: this.leftSemis.map((f) => f.slice()),
       rightSemis: this.rightSemis.map((f) => f.slice()),
-      contexts: this.ctxCount.map(
-        (count, i) =>
-          [this.ctxLeft[i] as number, this.ctxRight[i] as number, count, this.ctxWhole[i] as number] as [
-            number,
-            number,
-            number,
-            number,
-          ],
+      contexts: Array.from(
+        { length: this.ctxN },
+        (_, i) =>
+          [
+            this.ctxLeft[i] as number,
+            this.ctxRight[i] as number,
+            this.ctxCount[i] as number,
+            this.ctxWhole[i] as number,
+          ] as [number, number, number, number],
       ),
     };
+    if (this.bound > 0)
+      state.idle = Array.from({ length: this.ctxN }, (_, i) => this.steps - (this.used[i] as number));
     return { kind: this.kind, params: { ...this.params }, state };
   }
 
@@ -573,20 +1030,68 @@ export class ContextualDetector implements AnomalyDetector {
     d.warm = s.warm.slice();
     d.lo = s.lo;
     d.hi = s.hi;
-    d.prevLeft = s.prevLeft.slice();
     d.sinceAlert = s.sinceAlert;
-    for (const f of s.leftSemis) d.semi(0, f);
-    for (const f of s.rightSemis) d.semi(1, f);
+    d.steps = s.n >= d.params.rangePoints ? s.n : 0;
+    const base = d.neuronBase;
+    const sorted = (f: unknown, top: number) =>
+      Array.isArray(f) &&
+      f.length > 0 &&
+      f.every((x, i) => Number.isInteger(x) && x >= 0 && x < top && (i === 0 || x > (f[i - 1] as number)));
+    const prev = s.prevLeft;
+    if (!(Array.isArray(prev) && (prev.length === 0 || sorted(prev, Number.MAX_SAFE_INTEGER))))
+      throw new RangeError('state.prevLeft must be an ascending array of fact numbers');
+    if (prev.length > d.prevBuf.length) {
+      d.prevBuf = new Int32Array(prev.length);
+      d.nextBuf = new Int32Array(Math.max(prev.length, d.nextBuf.length));
+    }
+    d.prevBuf.set(prev);
+    d.prevLen = prev.length;
+    d.prevHash = hashFacts(prev, prev.length);
+    for (const f of s.leftSemis) {
+      if (!sorted(f, Number.MAX_SAFE_INTEGER))
+        throw new RangeError('state.leftSemis must hold non-empty ascending arrays of fact numbers');
+      const id = d.leftSemis.length;
+      if (d.leftSemi(f, f.length) !== id)
+        throw new RangeError('state.leftSemis must not repeat a semi-context');
+    }
+    for (const f of s.rightSemis) {
+      if (!sorted(f, base))
+        throw new RangeError(
+          `state.rightSemis must hold non-empty ascending arrays of sensor facts (< ${base})`,
+        );
+      const id = d.rightSemis.length;
+      if (d.rightSemi(sensorMask(f)) !== id)
+        throw new RangeError('state.rightSemis must not repeat a semi-context');
+    }
     for (const [l, r, count, whole] of s.contexts) {
-      const map = d.leftContexts[l];
-      if (!map || r < 0 || r >= d.rightSemis.length)
+      if (
+        !(
+          Number.isInteger(l) &&
+          l >= 0 &&
+          l < d.leftSemis.length &&
+          Number.isInteger(r) &&
+          r >= 0 &&
+          r < d.rightSemis.length
+        )
+      )
         throw new RangeError('state.contexts must refer to existing semi-contexts');
-      map.set(r, d.ctxCount.length);
-      d.ctxLeft.push(l);
-      d.ctxRight.push(r);
-      d.ctxCount.push(count);
-      d.ctxWhole.push(whole === 1 ? 1 : 0);
-      if (whole === 1) (d.wholeOf[l] as number[]).push(d.ctxCount.length - 1);
+      if (!(Number.isInteger(count) && count >= 0 && count <= 0x7fffffff))
+        throw new RangeError('state.contexts counts must be integers in [0, 2^31 - 1]');
+      const id = d.context(l, r, whole === 1);
+      if (id < 0) throw new RangeError('state.contexts must not repeat a (left, right) pair');
+      d.ctxCount[id] = count;
+    }
+    if (d.bound > 0) {
+      // A state saved without recency (or unbounded) counts every context as used now.
+      const idle = s.idle ?? [];
+      if (!Array.isArray(idle) || (idle.length !== 0 && idle.length !== d.ctxN))
+        throw new RangeError('state.idle must hold one entry per context');
+      for (let i = 0; i < d.ctxN; i++) {
+        const v = idle[i] ?? 0;
+        if (!(Number.isInteger(v) && v >= 0)) throw new RangeError('state.idle must hold integers >= 0');
+        d.used[i] = d.steps - v;
+      }
+      if (d.ctxN > d.bound) d.forget();
     }
     return d;
   }
