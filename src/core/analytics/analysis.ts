@@ -643,6 +643,8 @@ export interface SeriesAnalysis {
      * than `window` + 100 returns.
      */
     readonly backtest: Readonly<Record<string, Readonly<Record<string, RiskBacktestSummary>>>> | null;
+    /** Why `backtest` is null. */
+    readonly backtestSkipped?: string;
     readonly ewmaVolatility: number;
     readonly maxDrawdown: number;
     readonly currentDrawdown: number;
@@ -994,6 +996,11 @@ function analyseRisk(
         ]),
       ),
       backtest: riskBacktest(returns, params),
+      ...(returns.length < params.window + 100
+        ? {
+            backtestSkipped: `the backtests need at least window + 100 = ${params.window + 100} returns, the series has ${returns.length}`,
+          }
+        : {}),
       ewmaVolatility: ewmaVolatility(returns, params.lambda).latest,
       maxDrawdown: dd.maxDrawdown,
       currentDrawdown: dd.currentDrawdown,

@@ -251,6 +251,7 @@ describe('regimes and risk analyses', () => {
     // Today's volatility is the stormy one: the conditional forecasts see it, the whole-range ones average it.
     expect(v.ewma!).toBeGreaterThan(v.normal);
     // Backtests over the 450 returns after the first 250, per method.
+    expect(risk.backtestSkipped).toBeUndefined();
     const backtest = risk.backtest!['0.99']!;
     expect(Object.keys(backtest)).toEqual(['historical', 'normal', 'ewma', 'filteredHistorical']);
     for (const b of Object.values(backtest)) {
@@ -279,6 +280,9 @@ describe('regimes and risk analyses', () => {
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     const risk = runAnalysis(r.request, data).series[0]!.risk!;
     expect(risk.backtest).toBeNull();
+    expect(risk.backtestSkipped).toBe(
+      'the backtests need at least window + 100 = 350 returns, the series has 14',
+    );
     expect(risk.var['0.95']!.filteredHistorical).toBeNull();
     expect(risk.var['0.95']!.ewma).toBeGreaterThan(0);
   });
