@@ -28,7 +28,7 @@ import {
   type MethodName,
   mase,
   methodNames,
-  seasonalAdjustment,
+  onAdjusted,
   smape,
 } from '../../src/core/analytics/forecast/index.ts';
 
@@ -138,24 +138,15 @@ const POOLED = ['ar-comb-pooled'] as const;
  * series that the peers' ETS_AAdA row fits.
  */
 const VARIANTS: Record<string, (y: readonly number[], h: number, season: number) => ForecastResult> = {
-  'damped-nm': (y, h, season) => {
-    const adj = seasonalAdjustment(y, season);
-    const fit = fitEts(
-      adj.adjusted,
-      { error: 'A', trend: 'Ad', season: 'N', m: 1 },
-      { optimiser: 'nelder-mead' },
-    );
-    const f = forecastEts(fit, h, LEVELS);
-    if (!adj.seasonal) return { ...f, model: 'Damped-NM' };
-    const back = (xs: readonly number[]): number[] => xs.map((v, i) => adj.restore(v, i + 1));
-    const lower: Record<number, number[]> = {};
-    const upper: Record<number, number[]> = {};
-    for (const level of LEVELS) {
-      lower[level] = back(f.lower[level] ?? []);
-      upper[level] = back(f.upper[level] ?? []);
-    }
-    return { mean: back(f.mean), lower, upper, model: 'Damped-NM' };
-  },
+  'damped-nm': (y, h, season) =>
+    onAdjusted(y, h, season, LEVELS, (x) => ({
+      ...forecastEts(
+        fitEts(x, { error: 'A', trend: 'Ad', season: 'N', m: 1 }, { optimiser: 'nelder-mead' }),
+        h,
+        LEVELS,
+      ),
+      model: 'Damped-NM',
+    })),
   'ets-aada': (y, h, season) => {
     const m = season > 1 && y.length > 2 * season ? season : 1;
     const fit = fitEts(y, { error: 'A', trend: 'Ad', season: m > 1 ? 'A' : 'N', m });

@@ -24,6 +24,7 @@ import {
   VAR_METHODS,
   type VarMethod,
 } from '../../src/core/analytics/risk/index.ts';
+import { type Bar, parsePriceCsv } from '../../src/core/backtest/data.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PRICES = resolve(ROOT, '..', 'shared', 'data', 'prices');
@@ -69,22 +70,14 @@ for (const l of levels) {
   if (!(l > 0 && l < 1)) throw new RangeError(`--levels must be fractions in (0, 1) such as 0.99, got ${l}`);
 }
 
-/** Daily simple returns from a CSV's adjusted close (lean's adj_close, else Close), skipping long gaps. */
+/** Daily simple returns of a price CSV's (adjusted) close, as the backtester reads it, skipping long gaps. */
 function loadReturns(file: string): number[] {
-  const [header, ...rows] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
-  const cols = (header as string).split(',').map((c) => c.trim().toLowerCase());
-  const dateCol = cols.indexOf('date');
-  const closeCol = cols.includes('adj_close') ? cols.indexOf('adj_close') : cols.indexOf('close');
-  if (dateCol < 0 || closeCol < 0) throw new Error(`${file}: needs a date and a close column`);
+  const bars = parsePriceCsv(readFileSync(file, 'utf8'), file);
   const out: number[] = [];
-  let prev: { t: number; p: number } | undefined;
-  for (const row of rows) {
-    const cells = row.split(',');
-    const t = Date.parse(cells[dateCol] as string);
-    const p = Number(cells[closeCol]);
-    if (!Number.isFinite(t) || !(p > 0)) continue;
-    if (prev && t - prev.t <= 10 * 86_400_000) out.push(p / prev.p - 1);
-    prev = { t, p };
+  for (let i = 1; i < bars.length; i++) {
+    const prev = bars[i - 1] as Bar;
+    const bar = bars[i] as Bar;
+    if (bar.day - prev.day <= 10) out.push(bar.close / prev.close - 1);
   }
   return out;
 }

@@ -33,6 +33,8 @@ import {
   parametricCVaR,
   parametricVaR,
   rollingVaR,
+  type VarBacktest,
+  type VarForecasts,
   type VarMethod,
   type WeekRecord,
   weekRecordFromEvent,
@@ -909,59 +911,52 @@ const BACKTESTED: readonly [string, VarMethod][] = [
   ['filteredHistorical', 'filtered-historical'],
 ];
 
-function riskBacktest(
-  returns: readonly number[],
-  params: RiskParams,
-): NonNullable<SeriesAnalysis['risk']>['backtest'] {
-  if (returns.length < params.window + 100) return null;
-  return Object.fromEntries(
-    params.levels.map((level) => [
-      String(level),
-      Object.fromEntries(
-        BACKTESTED.map(([name, method]) => {
-          const b = backtestVaR(
-            returns,
-            rollingVaR(returns, { method, level, window: params.window, lambda: params.lambda }),
-          );
-          const summary: RiskBacktestSummary = {
-            observations: b.observations,
-            violations: b.violations,
-            expected: b.expected,
-            rate: b.rate,
-            kupiecPValue: b.kupiec.pValue,
-            conditionalCoveragePValue: b.conditionalCoverage.pValue,
-            ...(b.basel ? { basel: b.basel } : {}),
-            esZ2: b.esZ2,
-          };
-          return [name, summary];
-        }),
-      ),
-    ]),
-  );
-}
-
-/** The next step's VaR and CVaR of one method: the last entry of its rolling forecasts. */
-function nextStep(
-  returns: readonly number[],
-  method: VarMethod,
-  level: number,
-  window: number,
-  lambda: number,
-) {
-  const f = rollingVaR(returns, { method, level, window, lambda });
-  return { var: f.var[f.var.length - 1] as number, cvar: f.cvar[f.cvar.length - 1] as number };
-}
-
-function riskForecasts(returns: readonly number[], level: number, params: RiskParams) {
-  // The EWMA forecast uses every return; the window only bounds how far back filtered history looks.
-  const window = Math.min(params.window, returns.length);
-  const ewma = returns.length >= 10 ? nextStep(returns, 'ewma', level, 10, params.lambda) : null;
-  const fhs = window >= 20 ? nextStep(returns, 'filtered-historical', level, window, params.lambda) : null;
+function summarise(b: VarBacktest): RiskBacktestSummary {
   return {
-    ewma: ewma ? ewma.var : null,
-    ewmaCVaR: ewma ? ewma.cvar : null,
-    filteredHistorical: fhs ? fhs.var : null,
-    filteredHistoricalCVaR: fhs ? fhs.cvar : null,
+    observations: b.observations,
+    violations: b.violations,
+    expected: b.expected,
+    rate: b.rate,
+    kupiecPValue: b.kupiec.pValue,
+    conditionalCoveragePValue: b.conditionalCoverage.pValue,
+    ...(b.basel ? { basel: b.basel } : {}),
+    esZ2: b.esZ2,
+  };
+}
+
+/**
+ * One level's rolling forecasts, each method's computed once: the next step's EWMA and filtered-historical
+ * VaR/CVaR are their last entries, and with at least `window` + 100 returns every method is also backtested.
+ */
+function riskAtLevel(returns: readonly number[], level: number, params: RiskParams) {
+  const n = returns.length;
+  const rolling = (method: VarMethod, window: number) =>
+    rollingVaR(returns, { method, level, window, lambda: params.lambda });
+  const backtests = n >= params.window + 100;
+  const forecasts = new Map<VarMethod, VarForecasts>();
+  if (backtests) for (const [, method] of BACKTESTED) forecasts.set(method, rolling(method, params.window));
+  // The EWMA forecast uses every return whatever the window; the window only bounds filtered history.
+  const ewma = forecasts.get('ewma') ?? (n >= 10 ? rolling('ewma', 10) : undefined);
+  const window = Math.min(params.window, n);
+  const fhs =
+    forecasts.get('filtered-historical') ??
+    (window >= 20 ? rolling('filtered-historical', window) : undefined);
+  const last = (xs: Float64Array | undefined): number | null => (xs ? (xs[xs.length - 1] as number) : null);
+  return {
+    next: {
+      ewma: last(ewma?.var),
+      ewmaCVaR: last(ewma?.cvar),
+      filteredHistorical: last(fhs?.var),
+      filteredHistoricalCVaR: last(fhs?.cvar),
+    },
+    backtest: backtests
+      ? Object.fromEntries(
+          BACKTESTED.map(([name, method]) => [
+            name,
+            summarise(backtestVaR(returns, forecasts.get(method) as VarForecasts)),
+          ]),
+        )
+      : null,
   };
 }
 
@@ -981,22 +976,26 @@ function analyseRisk(
   const dd = drawdowns(values, { input: params.input });
   const at = (i: number) =>
     points[Math.min(Math.max(i - (params.input === 'returns' ? 1 : 0), 0), points.length - 1)]!.time;
+  const perLevel = params.levels.map((level) => ({ level, ...riskAtLevel(returns, level, params) }));
+  const backtested = perLevel.every((l) => l.backtest !== null);
   return {
     risk: {
       var: Object.fromEntries(
-        params.levels.map((level) => [
+        perLevel.map(({ level, next }) => [
           String(level),
           {
             historical: historicalVaR(returns, level),
             historicalCVaR: historicalCVaR(returns, level),
             normal: parametricVaR(returns, level),
             normalCVaR: parametricCVaR(returns, level),
-            ...riskForecasts(returns, level, params),
+            ...next,
           },
         ]),
       ),
-      backtest: riskBacktest(returns, params),
-      ...(returns.length < params.window + 100
+      backtest: backtested
+        ? Object.fromEntries(perLevel.map(({ level, backtest }) => [String(level), backtest ?? {}]))
+        : null,
+      ...(!backtested
         ? {
             backtestSkipped: `the backtests need at least window + 100 = ${params.window + 100} returns, the series has ${returns.length}`,
           }

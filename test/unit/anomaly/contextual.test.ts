@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ContextualDetector,
+  type ContextualParams,
   createDetector,
   DETECTOR_PRESETS,
   restoreDetector,
@@ -28,6 +29,21 @@ const OLD_FORMAT_TAIL = [
 ];
 const run = (d: { update(t: number, v: number): number }, xs: readonly number[], from = 0) =>
   xs.map((x, i) => d.update(T0 + (from + i) * 60_000, x));
+
+/** A detector stopped after `cut` points, serialised and restored, continues exactly as one that never stopped. */
+function expectExactResume(params: Partial<ContextualParams>, xs: readonly number[], cut: number): void {
+  // Prepare
+  const whole = new ContextualDetector(params);
+  const first = new ContextualDetector(params);
+  // Act
+  const expected = run(whole, xs);
+  const head = run(first, xs.slice(0, cut));
+  const restored = restoreDetector(JSON.parse(JSON.stringify(first.toJSON())));
+  const tail = run(restored, xs.slice(cut), cut);
+  // Assess
+  expect(head.concat(tail)).toEqual(expected);
+  expect(JSON.stringify(restored.toJSON())).toBe(JSON.stringify(whole.toJSON()));
+}
 
 /** A repeating sequence of eight levels with a little noise (never enough to change a level). */
 function sawtooth(n: number, seed = 3): number[] {
@@ -268,17 +284,7 @@ describe('ContextualDetector state', () => {
 
   for (const cut of [0, 120, 300, 301, 650]) {
     it(`resumes exactly from JSON cut after ${cut} points`, () => {
-      // Prepare
-      const whole = new ContextualDetector();
-      const first = new ContextualDetector();
-      // Act
-      const expected = run(whole, xs);
-      const head = run(first, xs.slice(0, cut));
-      const restored = restoreDetector(JSON.parse(JSON.stringify(first.toJSON())));
-      const tail = run(restored, xs.slice(cut), cut);
-      // Assess
-      expect(head.concat(tail)).toEqual(expected);
-      expect(JSON.stringify(restored.toJSON())).toBe(JSON.stringify(whole.toJSON()));
+      expectExactResume({}, xs, cut);
     });
   }
 
@@ -392,19 +398,7 @@ describe('ContextualDetector bounded memory', () => {
 
   for (const cut of [700, 1900]) {
     it(`resumes exactly from JSON after ${cut} points with a bound that is reached`, () => {
-      // Prepare
-      const params = { maxContexts: 300, restPeriod: 0 };
-      const whole = new ContextualDetector(params);
-      const first = new ContextualDetector(params);
-      const xs = noise.slice(0, 2400);
-      // Act
-      const expected = run(whole, xs);
-      const head = run(first, xs.slice(0, cut));
-      const restored = restoreDetector(JSON.parse(JSON.stringify(first.toJSON())));
-      const tail = run(restored, xs.slice(cut), cut);
-      // Assess
-      expect(head.concat(tail)).toEqual(expected);
-      expect(JSON.stringify(restored.toJSON())).toBe(JSON.stringify(whole.toJSON()));
+      expectExactResume({ maxContexts: 300, restPeriod: 0 }, noise.slice(0, 2400), cut);
     });
   }
 

@@ -451,6 +451,19 @@ function fitProfiled(
   const third = nelderMead(objective, start, options);
   if (third.value < best.value) best = third;
   const [alpha, beta, phi] = decode(best.x);
+  return trendParams(yf, l0, b0, alpha, beta, phi);
+}
+
+/** The fitted parameters of a trended profiled model: the smoothing parameters and the best initial states. */
+function trendParams(
+  yf: Float64Array,
+  l0: number,
+  b0: number,
+  alpha: number,
+  beta: number,
+  phi: number,
+): Params {
+  const offsets = new Float64Array(2);
   profiledSse(yf, l0, b0, alpha, beta, phi, true, offsets);
   return {
     alpha,
@@ -525,15 +538,7 @@ function fitTrendGradient(yf: Float64Array, damped: boolean, l0: number, b0: num
   }
   search(best, {});
   const [alpha, beta, phi] = unpack(best as Float64Array);
-  profiledSse(yf, l0, b0, alpha, beta, phi, true, offsets);
-  return {
-    alpha,
-    beta,
-    gamma: 0,
-    phi,
-    l0: l0 + (offsets[0] as number),
-    b0: b0 + (offsets[1] as number),
-  };
+  return trendParams(yf, l0, b0, alpha, beta, phi);
 }
 
 /**

@@ -24,6 +24,7 @@ export {
   predictAr,
 } from './global.ts';
 export type { Forecaster, ForecastOptions, ForecastResult } from './methods.ts';
+export { onAdjusted } from './methods.ts';
 export { coverage, mase, maseScale, owa, smape } from './metrics.ts';
 export { acf, decompose, seasonalAdjustment, seasonalityTest } from './seasonality.ts';
 

@@ -85,7 +85,7 @@ export const seasonalNaive: Forecaster = (y, h, season, levels) => {
 };
 
 /** Runs `inner` on the M4-seasonally-adjusted series and re-seasonalises its output (bounds included). */
-function onAdjusted(
+export function onAdjusted(
   y: readonly number[],
   _h: number,
   season: number,
